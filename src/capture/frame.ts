@@ -1,0 +1,80 @@
+// The unit every source (pcap, pcapng, live, generator) yields: one captured frame as a view.
+
+/** Link-layer header types (https://www.tcpdump.org/linktypes.html). */
+export const LinkType = {
+  NULL: 0,
+  ETHERNET: 1,
+  RAW: 101,
+  LINUX_SLL: 113,
+  IPV4: 228,
+  IPV6: 229,
+  LINUX_SLL2: 276,
+} as const;
+
+/** Names of the link types teamscope decodes; unknown numbers survive as numbers. */
+export const linkTypeNames: Record<number, string> = {
+  0: 'NULL',
+  1: 'EN10MB',
+  101: 'RAW',
+  113: 'LINUX_SLL',
+  228: 'IPV4',
+  229: 'IPV6',
+  276: 'LINUX_SLL2',
+};
+
+/** A capture interface: one pcapng IDB, one classic pcap file, or one live interface. */
+export interface InterfaceInfo {
+  /** Unique across everything opened in this run (index into Session.interfaces). */
+  readonly id: number;
+  /** Index of the input (file) this interface belongs to. */
+  readonly input: number;
+  /** Interface index within its input (pcapng IDB number, counted across sections). */
+  readonly index: number;
+  /** if_name, or the file's base name for classic pcap, or the live device name. */
+  name: string;
+  description?: string;
+  readonly linkType: number;
+  readonly snaplen: number;
+  /** Timestamp units per second (1e6 for µs pcap, 1e9 for ns; pcapng if_tsresol). */
+  readonly tsUnitsPerSec: number;
+  /** pcapng if_tsoffset, seconds. */
+  readonly tsOffset: number;
+}
+
+/**
+ * One frame. `buf[off .. off + caplen)` are the captured bytes; the view is valid for as
+ * long as the frame is referenced (readers never overwrite a chunk they handed out).
+ * Timestamps are split into whole seconds and nanoseconds so ns captures lose nothing.
+ */
+export interface Frame {
+  buf: Uint8Array;
+  off: number;
+  caplen: number;
+  origLen: number;
+  /** Whole seconds since the epoch. */
+  sec: number;
+  /** Nanoseconds within the second, 0..999 999 999. */
+  nsec: number;
+  iface: InterfaceInfo;
+  /** 1-based frame number within its input. */
+  index: number;
+  /** Byte offset of the record in its (decompressed) input, for error messages. */
+  fileOffset: number;
+  /** Interface index carried per packet (LINKTYPE_LINUX_SLL2), else -1. */
+  ifindex: number;
+}
+
+/** Frame time as epoch seconds (float, µs-exact for present-day times). */
+export function frameTime(f: Frame): number {
+  return f.sec + f.nsec / 1e9;
+}
+
+/** Compare two frames' timestamps: negative if a is earlier. */
+export function compareTime(a: Frame, b: Frame): number {
+  return a.sec - b.sec || a.nsec - b.nsec;
+}
+
+/** The frame's captured bytes as a copy (for keeping beyond the frame's life). */
+export function frameBytes(f: Frame): Uint8Array {
+  return f.buf.slice(f.off, f.off + f.caplen);
+}

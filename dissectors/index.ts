@@ -2,6 +2,13 @@
 import { registry } from './registry.js';
 
 // ---- link layer and slow protocols ----
+import { ethernet } from './ethernet.js';
+import { vlan, vlanTpids } from './vlan.js';
+import { llc, LLC_PDU, ETH_P_802_2 } from './llc.js';
+registry.add('linktype', 1, ethernet);
+for (const tpid of vlanTpids) registry.add('ethertype', tpid, vlan);
+registry.add('llc.sap', LLC_PDU, llc);
+registry.add('sll.proto', ETH_P_802_2, llc);
 
 // ---- network, transport and cluster protocols ----
 

@@ -1,0 +1,167 @@
+// Ethernet II / IEEE 802.3 MAC header (IEEE 802.3-2022 clause 3.2): destination, source, and the
+// type/length field (≥ 0x0600 an EtherType, ≤ 1500 the length of an 802.2 LLC payload).
+import {
+  type Dissector,
+  type FieldDesc,
+  type LayerMeta,
+  type Packet,
+  macText,
+  mac48,
+  named,
+  problem,
+  putMac48,
+  putU16,
+  shortLayer,
+} from './core.js';
+import { LLC_PDU } from './llc.js';
+
+/** The decoded MAC header; `type` is the EtherType, or the 802.3 length when ≤ 1500 (IEEE 802.3 3.2.6). */
+export interface EthLayer extends LayerMeta {
+  readonly layer: 'eth';
+  dst: number;
+  src: number;
+  type: number;
+}
+
+/** Encoder input: the MAC header fields (the payload is passed separately). */
+export interface EthFields {
+  dst: number;
+  src: number;
+  /** EtherType, or an 802.3 length (≤ 1500). */
+  type: number;
+}
+
+declare module './core.js' {
+  interface LayerMap {
+    eth: EthLayer;
+  }
+}
+
+/** MAC header length (IEEE 802.3 3.1.1). */
+export const ETH_HEADER_LEN = 14;
+/** Largest value of the type/length field that is a length (IEEE 802.3 3.2.6: maxValidFrame = 1500). */
+export const ETH_MAX_LENGTH = 1500;
+/** Smallest value that is an EtherType (IEEE 802.3 3.2.6: 0x0600). */
+export const ETH_MIN_ETHERTYPE = 0x0600;
+
+/** EtherType numbers teamscope names (IEEE RA EtherType registry; Wireshark etypes.h). */
+export const EtherType = {
+  IPV4: 0x0800,
+  ARP: 0x0806,
+  RARP: 0x8035,
+  VLAN: 0x8100,
+  IPV6: 0x86dd,
+  SLOW: 0x8809,
+  LLDP: 0x88cc,
+  QINQ: 0x88a8,
+  QINQ_OLD: 0x9100,
+  LOOPBACK: 0x9000,
+} as const;
+
+/** EtherType names as tcpdump prints them (print-ethertype names), for summaries and -V. */
+export const etherTypeNames: Readonly<Record<number, string>> = {
+  0x0800: 'IPv4',
+  0x0806: 'ARP',
+  0x0842: 'Wake-on-LAN',
+  0x22f0: 'AVTP',
+  0x22f3: 'TRILL',
+  0x6002: 'DEC MOP RC',
+  0x8035: 'Reverse ARP',
+  0x809b: 'AppleTalk',
+  0x80f3: 'AARP',
+  0x8100: '802.1Q',
+  0x8137: 'IPX',
+  0x86dd: 'IPv6',
+  0x8808: 'MAC control',
+  0x8809: 'Slow Protocols',
+  0x8847: 'MPLS unicast',
+  0x8848: 'MPLS multicast',
+  0x8863: 'PPPoE D',
+  0x8864: 'PPPoE S',
+  0x888e: 'EAPOL',
+  0x88a8: '802.1Q-QinQ',
+  0x88cc: 'LLDP',
+  0x88e5: 'MACsec',
+  0x88e7: '802.1ah',
+  0x88f7: 'PTP',
+  0x8902: 'CFM',
+  0x8906: 'FCoE',
+  0x8914: 'FIP',
+  0x9000: 'Loopback',
+  0x9100: '802.1Q-9100',
+  0x9200: '802.1Q-9200',
+};
+
+/** The Ethernet dissector (linktype 1); continues in 'ethertype', or 'llc.sap' for 802.3 length frames. */
+export const ethernet: Dissector<EthLayer, EthFields> = {
+  name: 'eth',
+  title: 'Ethernet',
+  fields: [
+    { name: 'dst', title: 'Destination', kind: 'mac', tshark: 'eth.dst' },
+    { name: 'src', title: 'Source', kind: 'mac', tshark: 'eth.src' },
+    { name: 'type', title: 'Type/Length', kind: 'uint', hex: true, names: etherTypeNames, tshark: 'eth.type' },
+  ] satisfies FieldDesc[],
+  child: { table: 'ethertype', field: 'type' },
+
+  decode(buf: Uint8Array, off: number, end: number, pkt: Packet): EthLayer | null {
+    if (end - off < ETH_HEADER_LEN) {
+      shortLayer(pkt, 'eth', off, ETH_HEADER_LEN, end - off);
+      return null;
+    }
+    const type = (buf[off + 12]! << 8) | buf[off + 13]!;
+    const l: EthLayer = {
+      layer: 'eth',
+      off,
+      len: ETH_HEADER_LEN,
+      payloadOff: off + ETH_HEADER_LEN,
+      payloadEnd: end,
+      nextTable: 'ethertype',
+      nextKey: type,
+      nextKey2: -1,
+      dst: mac48(buf, off),
+      src: mac48(buf, off + 6),
+      type,
+    };
+    if (type <= ETH_MAX_LENGTH) lengthPayload(l, type, end, pkt);
+    return l;
+  },
+
+  encode(f: EthFields, payload?: Uint8Array): Uint8Array {
+    const out = new Uint8Array(ETH_HEADER_LEN + (payload?.length ?? 0));
+    putMac48(out, 0, f.dst);
+    putMac48(out, 6, f.src);
+    putU16(out, 12, f.type);
+    if (payload) out.set(payload, ETH_HEADER_LEN);
+    return out;
+  },
+
+  summary(l: EthLayer): string {
+    const t = l.type <= ETH_MAX_LENGTH ? `802.3, length ${l.type}` : `ethertype ${named(l.type, etherTypeNames, true)}`;
+    return `${macText(l.src)} > ${macText(l.dst)}, ${t}`;
+  },
+};
+
+/**
+ * An 802.3 length (type/length ≤ 1500) bounds the LLC payload; the rest of the frame is padding or a
+ * trailer. Shared by Ethernet and 802.1Q tags (IEEE 802.1Q 9.5: the tag's own type/length field).
+ */
+export function lengthPayload(l: LayerMeta, length: number, end: number, pkt: Packet): void {
+  l.nextTable = 'llc.sap';
+  l.nextKey = LLC_PDU;
+  const want = l.payloadOff + length;
+  if (want <= end) {
+    l.payloadEnd = want;
+    return;
+  }
+  const f = pkt.frame;
+  const cut = f.caplen < f.origLen && want - f.off <= f.origLen;
+  problem(
+    pkt,
+    l.layer,
+    cut ? `${l.layer}.truncated` : `${l.layer}.bad-length`,
+    cut ? 'truncated' : 'malformed',
+    cut ? 'warning' : 'error',
+    l.payloadOff - 2,
+    `${l.layer}: 802.3 length ${length} runs past the ${cut ? 'captured bytes' : 'frame'} (${end - l.payloadOff} bytes follow)`,
+  );
+}

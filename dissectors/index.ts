@@ -9,6 +9,9 @@ registry.add('linktype', 1, ethernet);
 for (const tpid of vlanTpids) registry.add('ethertype', tpid, vlan);
 registry.add('llc.sap', LLC_PDU, llc);
 registry.add('sll.proto', ETH_P_802_2, llc);
+import { arp } from './arp.js';
+registry.add('ethertype', 0x0806, arp);
+registry.add('ethertype', 0x8035, arp);
 
 // ---- network, transport and cluster protocols ----
 

@@ -14,5 +14,17 @@ registry.add('ethertype', 0x0806, arp);
 registry.add('ethertype', 0x8035, arp);
 
 // ---- network, transport and cluster protocols ----
+import { ipv4, ipv4Raw } from './ipv4.js';
+import { ipv6, ipv6Raw } from './ipv6.js';
+import { udp } from './udp.js';
+import { tcp } from './tcp.js';
+registry.add('linktype', 101, ipv4Raw); // LINKTYPE_RAW: IPv4 or IPv6 by the version nibble (added first:
+registry.add('linktype', 101, ipv6Raw); // the plain ipv4/ipv6 added below stay the ones known by name)
+registry.add('ethertype', 0x0800, ipv4);
+registry.add('linktype', 228, ipv4);
+registry.add('ethertype', 0x86dd, ipv6);
+registry.add('linktype', 229, ipv6);
+registry.add('ip.proto', 17, udp);
+registry.add('ip.proto', 6, tcp);
 
 export { registry };

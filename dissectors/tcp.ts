@@ -1,0 +1,174 @@
+// TCP (RFC 9293): ports, sequence numbers, data offset checked, flags named (AE from RFC 9768 —
+// formerly NS), options kept as a view. SPEC "Layers" tcp; hot path: one object literal.
+import {
+  type Dissector,
+  type FieldDesc,
+  type FlagDesc,
+  type LayerMeta,
+  type Packet,
+  type TableName,
+  flagNames,
+  problem,
+  putU16,
+  putU32,
+  shortLayer,
+  u16,
+  u32,
+} from './core.js';
+import { EMPTY_BYTES } from './ipv4.js';
+import { transportChecksum } from './udp.js';
+
+/** A decoded TCP header (SPEC "Layers" tcp). */
+export interface TcpLayer extends LayerMeta {
+  readonly layer: 'tcp';
+  srcPort: number;
+  dstPort: number;
+  seq: number;
+  ack: number;
+  /** Data offset in 32-bit words (5 without options). */
+  dataOffset: number;
+  /** 12 bits as tshark's tcp.flags: reserved 0xe00, ae 0x100, cwr 0x80 … fin 0x01. */
+  flags: number;
+  window: number;
+  checksum: number;
+  urgentPointer: number;
+  /** Bytes of options (dataOffset × 4 − 20). */
+  optionsLen: number;
+  /** Option bytes (a view; shared empty array when none). */
+  options: Uint8Array;
+}
+
+/** Encode input; dataOffset is computed from the options when omitted, checksum defaults to 0 (see setTcpChecksum). */
+export interface TcpFields {
+  srcPort: number;
+  dstPort: number;
+  seq?: number;
+  ack?: number;
+  dataOffset?: number;
+  flags?: number;
+  window?: number;
+  checksum?: number;
+  urgentPointer?: number;
+  options?: Uint8Array;
+}
+
+declare module './core.js' {
+  interface LayerMap {
+    tcp: TcpLayer;
+  }
+}
+
+/** TCP flags (RFC 9293 §3.1, RFC 3168 ECE/CWR, RFC 9768 AE). */
+export const tcpFlags: readonly FlagDesc[] = [
+  { mask: 0x001, name: 'fin', title: 'FIN' },
+  { mask: 0x002, name: 'syn', title: 'SYN' },
+  { mask: 0x004, name: 'rst', title: 'RST' },
+  { mask: 0x008, name: 'psh', title: 'PSH' },
+  { mask: 0x010, name: 'ack', title: 'ACK' },
+  { mask: 0x020, name: 'urg', title: 'URG' },
+  { mask: 0x040, name: 'ece', title: 'ECE' },
+  { mask: 0x080, name: 'cwr', title: 'CWR' },
+  { mask: 0x100, name: 'ae', title: 'AE (Accurate ECN, formerly NS)' },
+  { mask: 0xe00, name: 'reserved', title: 'Reserved' },
+];
+
+const HEADER = 20;
+
+/** Fill in the checksum of an encoded TCP segment (header + payload) in place (RFC 9293 §3.1). */
+export function setTcpChecksum(seg: Uint8Array, src: number | Uint8Array, dst: number | Uint8Array): Uint8Array {
+  putU16(seg, 16, 0);
+  putU16(seg, 16, transportChecksum(seg, 6, src, dst));
+  return seg;
+}
+
+/** The TCP dissector (RFC 9293; SPEC "Layers" tcp): ip.proto 6, continues in 'tcp.port' (lower, then higher). */
+export const tcp: Dissector<TcpLayer, TcpFields> = {
+  name: 'tcp',
+  title: 'Transmission Control Protocol',
+  fields: [
+    { name: 'srcPort', title: 'Source Port', kind: 'uint', tshark: 'tcp.srcport' },
+    { name: 'dstPort', title: 'Destination Port', kind: 'uint', tshark: 'tcp.dstport' },
+    { name: 'seq', title: 'Sequence Number (raw)', kind: 'uint', tshark: 'tcp.seq_raw' },
+    { name: 'ack', title: 'Acknowledgment Number (raw)', kind: 'uint', tshark: 'tcp.ack_raw' },
+    { name: 'dataOffset', title: 'Data Offset (32-bit words; tshark tcp.hdr_len counts bytes)', kind: 'uint', tshark: 'tcp.hdr_len' },
+    { name: 'flags', title: 'Flags', kind: 'flags', flags: tcpFlags, hex: true, tshark: 'tcp.flags' },
+    { name: 'window', title: 'Window', kind: 'uint', tshark: 'tcp.window_size_value' },
+    { name: 'checksum', title: 'Checksum', kind: 'uint', hex: true, tshark: 'tcp.checksum' },
+    { name: 'urgentPointer', title: 'Urgent Pointer', kind: 'uint', tshark: 'tcp.urgent_pointer' },
+    { name: 'optionsLen', title: 'Options Length', kind: 'uint' },
+    { name: 'options', title: 'Options', kind: 'bytes', hidden: true },
+  ] satisfies FieldDesc[],
+
+  decode(buf: Uint8Array, off: number, end: number, pkt: Packet): TcpLayer | null {
+    const have = end - off;
+    if (have < HEADER) {
+      shortLayer(pkt, 'tcp', off, HEADER, have);
+      return null;
+    }
+    const srcPort = u16(buf, off);
+    const dstPort = u16(buf, off + 2);
+    const w = u16(buf, off + 12);
+    const dataOffset = w >>> 12;
+    let hlen = dataOffset * 4;
+    let nextTable: TableName | null = 'tcp.port';
+    if (dataOffset < 5) {
+      problem(pkt, 'tcp', 'tcp.bad-data-offset', 'malformed', 'error', off + 12, `tcp: data offset ${hlen} bytes is below the minimum 20`);
+      hlen = HEADER;
+      nextTable = null;
+    } else if (hlen > have) {
+      shortLayer(pkt, 'tcp', off, hlen, have, 'tcp.bad-data-offset');
+      hlen = have;
+      nextTable = null;
+    }
+    if (off + hlen === end) nextTable = null;
+    const lo = srcPort < dstPort ? srcPort : dstPort;
+    const hi = srcPort < dstPort ? dstPort : srcPort;
+    const l: TcpLayer = {
+      layer: 'tcp',
+      off,
+      len: hlen,
+      payloadOff: off + hlen,
+      payloadEnd: end,
+      nextTable,
+      nextKey: lo,
+      nextKey2: hi === lo ? -1 : hi,
+      srcPort,
+      dstPort,
+      seq: u32(buf, off + 4),
+      ack: u32(buf, off + 8),
+      dataOffset,
+      flags: w & 0x0fff,
+      window: u16(buf, off + 14),
+      checksum: u16(buf, off + 16),
+      urgentPointer: u16(buf, off + 18),
+      optionsLen: hlen - HEADER,
+      options: hlen > HEADER ? buf.subarray(off + HEADER, off + hlen) : EMPTY_BYTES,
+    };
+    return l;
+  },
+
+  encode(f: TcpFields, payload?: Uint8Array): Uint8Array {
+    const opts = f.options ?? EMPTY_BYTES;
+    const hlen = HEADER + ((opts.length + 3) & ~3);
+    const plen = payload ? payload.length : 0;
+    const out = new Uint8Array(hlen + plen);
+    putU16(out, 0, f.srcPort);
+    putU16(out, 2, f.dstPort);
+    putU32(out, 4, f.seq ?? 0);
+    putU32(out, 8, f.ack ?? 0);
+    putU16(out, 12, ((f.dataOffset ?? hlen / 4) << 12) | ((f.flags ?? 0) & 0x0fff));
+    putU16(out, 14, f.window ?? 65535);
+    putU16(out, 16, f.checksum ?? 0);
+    putU16(out, 18, f.urgentPointer ?? 0);
+    out.set(opts, HEADER);
+    if (payload) out.set(payload, hlen);
+    return out;
+  },
+
+  summary(l: TcpLayer): string {
+    const fl = flagNames(l.flags, tcpFlags).map((n) => n.toUpperCase());
+    return `TCP ${l.srcPort} > ${l.dstPort} [${fl.join(',')}] seq ${l.seq} ack ${l.ack} win ${l.window} len ${l.payloadEnd - l.payloadOff}`;
+  },
+
+  child: { table: 'tcp.port', field: 'dstPort' },
+};

@@ -159,13 +159,15 @@ function ethernetMac(device: string): string | null {
 
 /**
  * The BPF filter actually installed. cap 0.2.1 always opens in promiscuous mode (binding.cc calls
- * pcap_set_promisc(1)), so `promiscuous: false` keeps what the host itself would receive: frames it
- * sends, multicast and broadcast, and unicast to its own MAC.
+ * pcap_set_promisc(1)), so `promiscuous: false` keeps what the host itself would see: multicast
+ * and broadcast, unicast to its own MAC, and what it sends from its own MAC. (libpcap's
+ * `outbound` would be the natural test for the last part, but here it made the whole filter
+ * match nothing — seen with libpcap 1.10.3 on Linux 6.18 — so the source MAC stands in for it.)
  */
 export function effectiveFilter(filter: string, promiscuous: boolean, mac: string | null): string {
   const user = filter.trim();
   if (promiscuous || !mac) return user;
-  const own = `(outbound or ether multicast or ether dst ${mac})`;
+  const own = `(ether multicast or ether dst ${mac} or ether src ${mac})`;
   return user ? `${own} and (${user})` : own;
 }
 

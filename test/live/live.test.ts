@@ -175,8 +175,8 @@ describe('live capture (fake cap)', () => {
 describe('filters and link types', () => {
   it('emulates non-promiscuous capture with a destination filter (cap always sets promiscuous mode)', () => {
     expect(effectiveFilter('vrrp', true, '02:00:00:00:00:01')).toBe('vrrp');
-    expect(effectiveFilter('', false, '02:00:00:00:00:01')).toBe('(outbound or ether multicast or ether dst 02:00:00:00:00:01)');
-    expect(effectiveFilter('arp', false, '02:00:00:00:00:01')).toBe('(outbound or ether multicast or ether dst 02:00:00:00:00:01) and (arp)');
+    expect(effectiveFilter('', false, '02:00:00:00:00:01')).toBe('(ether multicast or ether dst 02:00:00:00:00:01 or ether src 02:00:00:00:00:01)');
+    expect(effectiveFilter('arp', false, '02:00:00:00:00:01')).toBe('(ether multicast or ether dst 02:00:00:00:00:01 or ether src 02:00:00:00:00:01) and (arp)');
     expect(effectiveFilter('arp', false, null)).toBe('arp');
   });
 

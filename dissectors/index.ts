@@ -26,5 +26,16 @@ registry.add('ethertype', 0x86dd, ipv6);
 registry.add('linktype', 229, ipv6);
 registry.add('ip.proto', 17, udp);
 registry.add('ip.proto', 6, tcp);
+import { carp } from './carp.js';
+import { vrrp } from './vrrp.js';
+import { hsrp } from './hsrp.js';
+import { knet, KNET_PORTS } from './knet.js';
+import { mscs } from './mscs.js';
+registry.add('ip.proto', 112, carp); // CARP's heuristic first, then VRRP (PROTOCOLS.md §2.8)
+registry.add('ip.proto', 112, vrrp);
+registry.add('udp.port', 1985, hsrp);
+registry.add('udp.port', 2029, hsrp);
+for (const port of KNET_PORTS) registry.add('udp.port', port, knet);
+registry.add('udp.port', 3343, mscs);
 
 export { registry };

@@ -40,6 +40,19 @@ export function parentIsFragment(pkt: Packet): boolean {
 }
 
 /**
+ * Where the UDP datagram carrying a layer ends by its Length field (absolute offset), or -1 when the layer
+ * below is not UDP. A message without a length of its own (TLVs to the end) compares this with the end of
+ * what it was given to tell a cut message from a complete one.
+ */
+export function udpDeclaredEnd(pkt: Packet): number {
+  const ls = pkt.layers;
+  const p = ls.length > 0 ? ls[ls.length - 1]! : null;
+  if (p === null || p.layer !== 'udp') return -1;
+  const l = p as UdpLayer;
+  return l.length >= HEADER ? l.off + l.length : -1;
+}
+
+/**
  * Whether the IP datagram carrying a layer that ends at `end` is whole in the frame — neither cut by the
  * capture nor a fragment — so a checksum over it can be verified. Without an IP layer below, whether
  * the frame itself is whole.

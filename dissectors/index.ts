@@ -12,6 +12,14 @@ registry.add('sll.proto', ETH_P_802_2, llc);
 import { arp } from './arp.js';
 registry.add('ethertype', 0x0806, arp);
 registry.add('ethertype', 0x8035, arp);
+import { slow } from './slow.js';
+import { lacp } from './lacp.js';
+import { marker } from './marker.js';
+import { ossp } from './ossp.js';
+registry.add('ethertype', 0x8809, slow);
+registry.add('slow.subtype', 1, lacp);
+registry.add('slow.subtype', 2, marker);
+registry.add('slow.subtype', 10, ossp);
 
 // ---- network, transport and cluster protocols ----
 import { ipv4, ipv4Raw } from './ipv4.js';

@@ -20,6 +20,12 @@ export function plain(v: unknown): unknown {
   return v;
 }
 
+/** The protocol fields of a decoded layer (its LayerMeta keys removed), to feed back to an encoder. */
+export function fieldsOf<L extends LayerMeta>(l: L): Omit<L, keyof LayerMeta> {
+  const { layer: _layer, off: _off, len: _len, payloadOff: _po, payloadEnd: _pe, nextTable: _nt, nextKey: _nk, nextKey2: _nk2, ...rest } = l;
+  return rest;
+}
+
 /** Decode `bytes` with one dissector, placed at a non-zero offset inside a larger buffer. */
 export function decodeWith<L extends LayerMeta>(
   d: Dissector<L, any>,

@@ -20,6 +20,10 @@ registry.add('ethertype', 0x8809, slow);
 registry.add('slow.subtype', 1, lacp);
 registry.add('slow.subtype', 2, marker);
 registry.add('slow.subtype', 10, ossp);
+import { sll } from './sll.js';
+import { sll2 } from './sll2.js';
+registry.add('linktype', 113, sll);
+registry.add('linktype', 276, sll2);
 
 // ---- network, transport and cluster protocols ----
 import { ipv4, ipv4Raw } from './ipv4.js';

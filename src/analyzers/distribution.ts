@@ -1,0 +1,705 @@
+// Team member distribution (issue 4, "Team member distribution"): per member packets, bytes, flows,
+// share and tx/rx over time; imbalance; flows seen on more than one member (failover, rebalance,
+// spray → flow.moved); members going silent and coming back (member.down / member.up); traffic on a
+// member whose LACP state is not collecting+distributing; and the hash-policy inference.
+import { type Packet, ipv4Text, ipv6Text, macText } from '../../dissectors/core.js';
+import type { AnalyzerContext } from './context.js';
+import { FlowKind, FlowTable, NO_MEMBER } from './flows.js';
+import { type InferenceResult, type TxFlow, inferPolicies } from './hashinfer.js';
+import { MAX_MEMBERS } from './members.js';
+import { type Analyzer, type Evidence, type TimelineEvent, evidenceOf, pushEvidence } from './types.js';
+
+/** Buckets kept per member for the traffic-over-time series (the width doubles to stay within). */
+export const MAX_BUCKETS = 600;
+/** A member silent this long (at least) while others carry traffic is down (s). */
+export const MIN_SILENCE = 1;
+/** …and at least this many of its usual packet gaps. */
+export const SILENCE_GAPS = 20;
+/** Members with fewer packets per second than this are too quiet to call silent. */
+export const MIN_RATE_FOR_DOWN = 2;
+/** A flow move is classified this long after it happened (failover needs the old member's silence) (s). */
+export const CLASSIFY_DELAY = 2;
+/** Three moves of one flow direction within this window is spraying (s). */
+export const SPRAY_WINDOW = 10;
+/** At most this many flow.moved events are emitted (the rest are counted in the moves summary). */
+export const MAX_MOVE_EVENTS = 20_000;
+/** At most this many per-member splits of multi-member flows are kept (tx/rx attribution). */
+export const MAX_SPLITS = 500_000;
+
+const SLOW_PROTOCOLS = 0x8809;
+
+/** Why a flow changed member (FINDINGS.md flow.moved). */
+export type MoveReason = 'failover' | 'rebalance' | 'spray';
+
+/** Per member traffic, `members[]` in FINDINGS.md. */
+export interface MemberResult {
+  iface: string;
+  source: string;
+  ifaces: string[];
+  macs: string[];
+  packets: number;
+  bytes: number;
+  /** Share of all team packets / bytes (0..1). */
+  share: { packets: number; bytes: number };
+  flows: number;
+  first: number | null;
+  last: number | null;
+  /** Relative to the team side (null when the team side is not known). */
+  tx: { packets: number; bytes: number } | null;
+  rx: { packets: number; bytes: number } | null;
+  /** Traffic between other hosts seen on this member (neither end is the team). */
+  other: { packets: number; bytes: number } | null;
+  /** Silences (member.down → member.up). */
+  down: { from: number; to: number | null }[];
+  lacp: { seen: boolean; notDistributingPackets: number };
+  /** Packets and bytes per bucket of `series.width` seconds from `series.start`. */
+  series: { packets: number[]; bytes: number[] };
+}
+
+/** The `distribution` section (FINDINGS.md: policies with name, consistent, explained). */
+export interface DistributionSection {
+  members: number;
+  packets: number;
+  bytes: number;
+  flows: number;
+  /** The team side: how it was decided and the addresses. */
+  team: { rule: 'given' | 'inferred' | 'unknown'; ips: string[]; macs: string[]; why: string };
+  /** Imbalance over members: max/mean and Jain's fairness index, by packets and bytes (of tx when known). */
+  imbalance: { basis: 'tx' | 'all'; packets: { maxOverMean: number | null; jain: number | null }; bytes: { maxOverMean: number | null; jain: number | null } } | null;
+  series: { start: number | null; width: number; buckets: number };
+  moved: { flows: number; failover: number; rebalance: number; spray: number; eventsDropped: number };
+  policies: InferenceResult['policies'];
+  verdict: InferenceResult['verdict'];
+  conclusion: string;
+  order: InferenceResult['order'];
+  inference: InferenceResult['population'];
+  /** Flow table capacity use and what it could not hold. */
+  table: { flows: number; cap: number; capHitAt: number | null; untrackedPackets: number };
+}
+
+interface PendingMove {
+  flow: number;
+  d: number;
+  from: number;
+  to: number;
+  time: number;
+  gap: number;
+  evidence: Evidence;
+}
+
+/** Stable text of a flow direction: `proto src:sport > dst:dport` (FINDINGS.md flow.moved). */
+export function flowText(ft: FlowTable, id: number, dir: number): string {
+  const kind = ft.kind(id);
+  const s = dir === 0 ? 0 : 1;
+  const r = 1 - s;
+  if (kind === FlowKind.L2) {
+    return `eth 0x${ft.etherType(id).toString(16).padStart(4, '0')} ${macText(ft.keyMac(id, s))} > ${macText(ft.keyMac(id, r))}`;
+  }
+  const proto = ft.proto(id);
+  const pname = proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 1 ? 'icmp' : proto === 58 ? 'icmpv6' : `ip${proto}`;
+  const addr = (side: number) => {
+    if (kind === FlowKind.IPV4) return ipv4Text(ft.word(id, side, 0));
+    const b = new Uint8Array(16);
+    for (let i = 0; i < 4; i++) {
+      const w = ft.word(id, side, i);
+      b[4 * i] = w >>> 24;
+      b[4 * i + 1] = w >>> 16;
+      b[4 * i + 2] = w >>> 8;
+      b[4 * i + 3] = w;
+    }
+    return `[${ipv6Text(b, 0)}]`;
+  };
+  const hasPorts = proto === 6 || proto === 17 || proto === 132;
+  const ep = (side: number) => (hasPorts ? `${addr(side)}:${ft.port(id, side)}` : addr(side));
+  const vlan = ft.vlan(id);
+  return `${pname} ${ep(s)} > ${ep(r)}${vlan >= 0 ? ` vlan ${vlan}` : ''}`;
+}
+
+function endpointText(ft: FlowTable, id: number, side: number): string {
+  const kind = ft.kind(id);
+  if (kind === FlowKind.L2) return macText(ft.keyMac(id, side));
+  if (kind === FlowKind.IPV4) return ipv4Text(ft.word(id, side, 0));
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 4; i++) {
+    const w = ft.word(id, side, i);
+    b[4 * i] = w >>> 24;
+    b[4 * i + 1] = w >>> 16;
+    b[4 * i + 2] = w >>> 8;
+    b[4 * i + 3] = w;
+  }
+  return ipv6Text(b, 0);
+}
+
+function isGroupMac(mac: number): boolean {
+  return mac >= 0 && (Math.floor(mac / 0x10000000000) & 1) === 1;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Max/mean and Jain's fairness index of a list of loads. */
+export function imbalanceOf(xs: readonly number[]): { maxOverMean: number | null; jain: number | null } {
+  const n = xs.length;
+  const sum = xs.reduce((a, b) => a + b, 0);
+  if (n === 0 || sum === 0) return { maxOverMean: null, jain: null };
+  const sq = xs.reduce((a, b) => a + b * b, 0);
+  return { maxOverMean: Math.max(...xs) / (sum / n), jain: (sum * sum) / (n * sq) };
+}
+
+/** The team distribution analyzer: fills `members` and `distribution`. */
+export class TeamAnalyzer implements Analyzer<DistributionSection> {
+  readonly section = 'distribution';
+  readonly flows: FlowTable;
+
+  // Per member (index < MAX_MEMBERS).
+  private readonly mPkts = new Float64Array(MAX_MEMBERS);
+  private readonly mBytes = new Float64Array(MAX_MEMBERS);
+  private readonly mFirst = new Float64Array(MAX_MEMBERS).fill(NaN);
+  private readonly mLast = new Float64Array(MAX_MEMBERS).fill(NaN);
+  private readonly mFlows = new Uint32Array(MAX_MEMBERS);
+  private readonly mDown = new Uint8Array(MAX_MEMBERS);
+  private readonly mDownEvent: (TimelineEvent | null)[] = new Array(MAX_MEMBERS).fill(null);
+  private readonly mDownList: { from: number; to: number | null }[][] = Array.from({ length: MAX_MEMBERS }, () => []);
+  /** Packets in the current one-second window and a smoothed rate (pkt/s). */
+  private readonly mWin = new Float64Array(MAX_MEMBERS);
+  private readonly mRate = new Float64Array(MAX_MEMBERS);
+  private readonly mBlocked = new Float64Array(MAX_MEMBERS);
+  private readonly mBlockedEvent: (TimelineEvent | null)[] = new Array(MAX_MEMBERS).fill(null);
+  private winStart = NaN;
+
+  // Per member series.
+  private bStart = NaN;
+  private bWidth = 1;
+  private bEnd = NaN;
+  private bIdx = 0;
+  private readonly bPkts = new Float64Array(MAX_MEMBERS * MAX_BUCKETS);
+  private readonly bBytes = new Float64Array(MAX_MEMBERS * MAX_BUCKETS);
+
+  /** Per (flow direction, member) packets/bytes for directions seen on several members. */
+  private readonly splits = new Map<number, Float64Array>();
+  private splitsDropped = 0;
+
+  private readonly pending: PendingMove[] = [];
+  private pendingHead = 0;
+  private moveEvents = 0;
+  private moveDropped = 0;
+  private readonly moveCounts = { failover: 0, rebalance: 0, spray: 0 };
+  private movedFlows = 0;
+
+  private totalPkts = 0;
+  private totalBytes = 0;
+  private now = -Infinity;
+  private ended = false;
+  private memoResult: { dist: DistributionSection; members: MemberResult[] } | null = null;
+
+  constructor(private readonly ctx: AnalyzerContext) {
+    this.flows = new FlowTable(ctx.settings.maxFlows);
+  }
+
+  onPacket(pkt: Packet): void {
+    const s = this.ctx.summary.fill(pkt);
+    const m = this.ctx.members.resolve(pkt.frame, s.ethSrc, s.ethDst);
+    const t = pkt.time;
+    const len = s.length;
+    this.totalPkts++;
+    this.totalBytes += len;
+    this.mPkts[m]! += 1;
+    this.mBytes[m]! += len;
+    if (Number.isNaN(this.mFirst[m]!)) this.mFirst[m] = t;
+    this.mLast[m] = t;
+    this.mWin[m]! += 1;
+    if (t > this.now) this.now = t;
+    if (t >= this.bEnd || Number.isNaN(this.bEnd)) this.advanceBucket(t);
+    const bi = m * MAX_BUCKETS + this.bIdx;
+    this.bPkts[bi]! += 1;
+    this.bBytes[bi]! += len;
+    if (this.mDown[m] === 1) this.memberUp(m, t, pkt);
+
+    const slow = s.etherType === SLOW_PROTOCOLS;
+    if (this.ctx.lacpBlocked[m] === 1 && !slow) this.blockedTraffic(m, t, pkt);
+    else if (this.mBlockedEvent[m] !== null) this.closeBlocked(m, t);
+    if (slow) return;
+
+    const ft = this.flows;
+    const id = ft.lookup(s);
+    if (id < 0) return;
+    const d = 2 * id + ft.dir;
+    ft.last[id] = t;
+    ft.pkts[d]! += 1;
+    ft.bytes[d]! += len;
+    const cur = ft.curMember[d]!;
+    const prevT = ft.lastDir[d]!;
+    ft.lastDir[d] = t;
+    if (cur === m) {
+      if (ft.members[d]! & (ft.members[d]! - 1)) this.split(d, m, len);
+      return;
+    }
+    this.assign(id, d, cur, m, t, t - prevT, pkt);
+  }
+
+  /** A flow direction seen on member m for the first time, or again after another member. */
+  private assign(id: number, d: number, cur: number, m: number, t: number, gap: number, pkt: Packet): void {
+    const ft = this.flows;
+    const bit = 1 << m;
+    const other = d ^ 1;
+    if (((ft.members[d]! | ft.members[other]!) & bit) === 0) this.mFlows[m]! += 1;
+    if (cur === NO_MEMBER) {
+      ft.firstMember[d] = m;
+      ft.curMember[d] = m;
+      ft.members[d] = bit;
+      return;
+    }
+    // Moved.
+    const wasSingle = (ft.members[d]! & (ft.members[d]! - 1)) === 0;
+    if (wasSingle && (ft.members[d]! & bit) === 0) {
+      // Becoming multi-member: start the per-member split with what the first member carried.
+      const sp = this.splitArray(d, cur);
+      if (sp) {
+        sp[0]! += ft.pkts[d]! - 1;
+        sp[1]! += ft.bytes[d]! - this.ctx.summary.length;
+      }
+    }
+    ft.members[d]! |= bit;
+    ft.curMember[d] = m;
+    this.split(d, m, this.ctx.summary.length);
+    const moves = ft.moves[d]!;
+    if (moves < 0xffff) ft.moves[d] = moves + 1;
+    if (moves === 0) {
+      ft.moveTime[d] = t;
+      if ((ft.moves[other] ?? 0) === 0) this.movedFlows++;
+    }
+    if (moves + 1 === 3 && t - ft.moveTime[d]! <= SPRAY_WINDOW) {
+      this.emitMove({ flow: id, d, from: cur, to: m, time: t, gap, evidence: evidenceOf(pkt) }, 'spray');
+      return;
+    }
+    if (moves >= 3 && t - ft.moveTime[d]! <= SPRAY_WINDOW * 2) return; // spraying: counted, not told again
+    if (this.pending.length - this.pendingHead < 1_000_000) this.pending.push({ flow: id, d, from: cur, to: m, time: t, gap, evidence: evidenceOf(pkt) });
+    else this.moveDropped++;
+  }
+
+  private splitArray(d: number, m: number): Float64Array | null {
+    const key = d * MAX_MEMBERS + m;
+    let a = this.splits.get(key);
+    if (!a) {
+      if (this.splits.size >= MAX_SPLITS) {
+        this.splitsDropped++;
+        return null;
+      }
+      a = new Float64Array(2);
+      this.splits.set(key, a);
+    }
+    return a;
+  }
+
+  private split(d: number, m: number, len: number): void {
+    const a = this.splitArray(d, m);
+    if (a) {
+      a[0]! += 1;
+      a[1]! += len;
+    }
+  }
+
+  private advanceBucket(t: number): void {
+    if (Number.isNaN(this.bStart)) {
+      this.bStart = Math.floor(t);
+      this.bWidth = 1;
+      this.winStart = this.bStart;
+    }
+    if (t < this.bStart) {
+      this.bIdx = 0; // out-of-order frame before the start: count it in the first bucket
+      return;
+    }
+    let idx = Math.floor((t - this.bStart) / this.bWidth);
+    while (idx >= MAX_BUCKETS) {
+      // Halve the resolution: merge bucket pairs for every member.
+      for (let m = 0; m < MAX_MEMBERS; m++) {
+        const o = m * MAX_BUCKETS;
+        for (let i = 0; i < MAX_BUCKETS / 2; i++) {
+          this.bPkts[o + i] = this.bPkts[o + 2 * i]! + this.bPkts[o + 2 * i + 1]!;
+          this.bBytes[o + i] = this.bBytes[o + 2 * i]! + this.bBytes[o + 2 * i + 1]!;
+        }
+        this.bPkts.fill(0, o + MAX_BUCKETS / 2, o + MAX_BUCKETS);
+        this.bBytes.fill(0, o + MAX_BUCKETS / 2, o + MAX_BUCKETS);
+      }
+      this.bWidth *= 2;
+      idx = Math.floor((t - this.bStart) / this.bWidth);
+    }
+    this.bIdx = idx;
+    this.bEnd = this.bStart + (idx + 1) * this.bWidth;
+  }
+
+  private blockedTraffic(m: number, t: number, pkt: Packet): void {
+    this.mBlocked[m]! += 1;
+    let e = this.mBlockedEvent[m];
+    if (!e) {
+      const iface = this.ctx.members.name(m);
+      e = {
+        kind: 'member.lacp-traffic',
+        time: t,
+        severity: 'warning',
+        evidence: [evidenceOf(pkt)],
+        text: '',
+        start: t,
+        end: null,
+        duration: null,
+        iface,
+        packets: 0,
+      };
+      this.mBlockedEvent[m] = e;
+      this.ctx.sink.emit(e);
+    } else pushEvidence(e.evidence, evidenceOf(pkt));
+    e.packets = (e.packets as number) + 1;
+    e.lastSeen = t;
+    e.text = `${e.packets} data frames on ${e.iface} while its LACP state was not collecting+distributing`;
+  }
+
+  private closeBlocked(m: number, t: number): void {
+    const e = this.mBlockedEvent[m]!;
+    e.end = e.lastSeen as number;
+    e.duration = (e.end as number) - (e.start as number);
+    e.text = `${e.packets} data frames on ${e.iface} while its LACP state was not collecting+distributing (${(e.duration as number).toFixed(3)} s)`;
+    this.mBlockedEvent[m] = null;
+    this.ctx.sink.update?.(e);
+    void t;
+  }
+
+  private memberUp(m: number, t: number, pkt: Packet): void {
+    this.mDown[m] = 0;
+    const down = this.mDownEvent[m];
+    const list = this.mDownList[m]!;
+    const last = list[list.length - 1];
+    if (last) last.to = t;
+    const silent = down ? t - (down.lastSeen as number) : 0;
+    if (down) {
+      down.end = t;
+      down.duration = silent;
+      this.ctx.sink.update?.(down);
+    }
+    this.mDownEvent[m] = null;
+    const iface = this.ctx.members.name(m);
+    this.ctx.sink.emit({
+      kind: 'member.up',
+      time: t,
+      severity: 'info',
+      evidence: [evidenceOf(pkt)],
+      text: `${iface} carries traffic again after ${silent.toFixed(3)} s of silence`,
+      iface,
+      firstSeen: t,
+      silentFor: silent,
+    });
+  }
+
+  tick(time: number): void {
+    if (time < this.now) return;
+    this.now = time;
+    // One-second windows: smooth each member's packet rate.
+    if (!Number.isNaN(this.winStart) && time - this.winStart >= 1) {
+      const span = time - this.winStart;
+      for (let m = 0; m < this.ctx.members.count; m++) {
+        const r = this.mWin[m]! / span;
+        this.mRate[m] = this.mRate[m] === 0 ? r : 0.7 * this.mRate[m]! + 0.3 * r;
+        this.mWin[m] = 0;
+      }
+      this.winStart = time;
+    }
+    this.checkSilence(time);
+    this.classifyMoves(time, false);
+  }
+
+  /** Members that went silent while others kept carrying traffic. */
+  private checkSilence(time: number): void {
+    const n = this.ctx.members.count;
+    if (n < 2) return;
+    for (let m = 0; m < n; m++) {
+      if (this.mDown[m] === 1 || Number.isNaN(this.mLast[m]!)) continue;
+      const last = this.mLast[m]!;
+      const rate = this.mRate[m]!;
+      if (rate < MIN_RATE_FOR_DOWN) continue;
+      const limit = Math.max(MIN_SILENCE, SILENCE_GAPS / rate);
+      if (time - last <= limit) continue;
+      let othersBusy = false;
+      for (let o = 0; o < n && !othersBusy; o++) if (o !== m && this.mLast[o]! > last + limit / 2) othersBusy = true;
+      if (!othersBusy) continue;
+      this.mDown[m] = 1;
+      const iface = this.ctx.members.name(m);
+      this.mDownList[m]!.push({ from: last, to: null });
+      const e: TimelineEvent = {
+        kind: 'member.down',
+        time: last,
+        severity: 'warning',
+        evidence: [],
+        text: `${iface} went silent (last frame ${limit.toFixed(1)}+ s before others stopped… detected ${(time - last).toFixed(1)} s later)`,
+        iface,
+        lastSeen: last,
+        detectedAt: time,
+        end: null,
+        duration: null,
+        ratePerSecond: Math.round(rate * 10) / 10,
+        flowsMovedTo: {} as Record<string, number>,
+      };
+      e.text = `${iface} went silent while other members kept carrying traffic (it carried ${e.ratePerSecond} packets/s)`;
+      this.mDownEvent[m] = e;
+      this.ctx.sink.emit(e);
+    }
+  }
+
+  /** Classify pending moves older than CLASSIFY_DELAY (all of them at the end). */
+  private classifyMoves(time: number, all: boolean): void {
+    const q = this.pending;
+    while (this.pendingHead < q.length) {
+      const mv = q[this.pendingHead]!;
+      if (!all && time - mv.time < CLASSIFY_DELAY) break;
+      this.pendingHead++;
+      const ft = this.flows;
+      if (ft.moves[mv.d]! >= 3 && mv.time - ft.moveTime[mv.d]! <= SPRAY_WINDOW) continue; // told as spray
+      // The old member is down, or carried nothing after the move: failover; else rebalance.
+      const oldLast = this.mLast[mv.from]!;
+      const failover = this.mDown[mv.from] === 1 || this.mDownList[mv.from]!.some((x) => x.from <= mv.time + 0.001 && (x.to === null || x.to >= mv.time)) || oldLast < mv.time;
+      this.emitMove(mv, failover ? 'failover' : 'rebalance');
+    }
+    if (this.pendingHead > 4096 && this.pendingHead * 2 > q.length) {
+      q.splice(0, this.pendingHead);
+      this.pendingHead = 0;
+    }
+  }
+
+  private emitMove(mv: PendingMove, reason: MoveReason): void {
+    this.moveCounts[reason]++;
+    const fromName = this.ctx.members.name(mv.from);
+    const toName = this.ctx.members.name(mv.to);
+    if (reason === 'failover') {
+      const down = this.mDownEvent[mv.from] ?? null;
+      if (down) {
+        const to = down.flowsMovedTo as Record<string, number>;
+        to[toName] = (to[toName] ?? 0) + 1;
+      }
+    }
+    if (this.moveEvents >= MAX_MOVE_EVENTS) {
+      this.moveDropped++;
+      return;
+    }
+    this.moveEvents++;
+    const flow = flowText(this.flows, mv.flow, mv.d & 1);
+    this.ctx.sink.emit({
+      kind: 'flow.moved',
+      time: mv.time,
+      severity: reason === 'rebalance' ? 'info' : 'warning',
+      evidence: [mv.evidence],
+      text: `${flow} moved ${fromName} → ${toName} (${reason})`,
+      flow,
+      from: fromName,
+      to: toName,
+      reason,
+      idle: Number.isFinite(mv.gap) ? mv.gap : null,
+    });
+  }
+
+  finish(time: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.now = Math.max(this.now, time);
+    this.checkSilence(this.now);
+    this.classifyMoves(this.now, true);
+    for (let m = 0; m < MAX_MEMBERS; m++) if (this.mBlockedEvent[m]) this.closeBlocked(m, this.now);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Results
+
+  /** Decide the team side: given addresses, else endpoints in ≥ half the flows and on every member. */
+  private teamSide(): { rule: 'given' | 'inferred' | 'unknown'; ips: Set<string>; macs: Set<number>; why: string } {
+    const given = this.ctx.settings;
+    const ft = this.flows;
+    const n = this.ctx.members.count;
+    if ((given.teamIps?.length ?? 0) > 0 || (given.teamMacs?.length ?? 0) > 0) {
+      const macs = new Set<number>();
+      for (const t of given.teamMacs ?? []) {
+        const v = parseMacLoose(t);
+        if (!Number.isNaN(v)) macs.add(v);
+      }
+      return { rule: 'given', ips: new Set(given.teamIps ?? []), macs, why: 'from --team-ip / --team-mac' };
+    }
+    // Count flows and member masks per endpoint (IP text for IP flows, MAC for L2 flows).
+    const flowsOf = new Map<string, { flows: number; mask: number }>();
+    let total = 0;
+    const limit = Math.min(ft.count, 2_000_000);
+    for (let id = 0; id < limit; id++) {
+      if (ft.kind(id) === FlowKind.L2) continue;
+      if (isGroupMac(ft.macA[id]!) || isGroupMac(ft.macB[id]!)) continue;
+      total++;
+      const mask = ft.members[2 * id]! | ft.members[2 * id + 1]!;
+      for (const side of [0, 1]) {
+        const key = endpointText(ft, id, side);
+        const e = flowsOf.get(key);
+        if (e) {
+          e.flows++;
+          e.mask |= mask;
+        } else if (flowsOf.size < this.ctx.settings.maxIps) flowsOf.set(key, { flows: 1, mask });
+      }
+    }
+    if (n < 2) return { rule: 'unknown', ips: new Set(), macs: new Set(), why: 'one member: no team side to infer' };
+    if (total < 2) return { rule: 'unknown', ips: new Set(), macs: new Set(), why: 'too few IP flows to infer the team side' };
+    let all = 0;
+    for (let m = 0; m < n; m++) if (this.mPkts[m]! > 0) all |= 1 << m;
+    const ips = new Set<string>();
+    for (const [ip, e] of flowsOf) if (e.flows * 2 >= total && (e.mask & all) === all) ips.add(ip);
+    if (ips.size === 0) return { rule: 'unknown', ips, macs: new Set(), why: 'no address is an end of at least half the flows on every member; give --team-ip/--team-mac' };
+    // Team MACs: the MACs the team IPs use on the wire.
+    const macs = new Set<number>();
+    for (let id = 0; id < limit && macs.size < 64; id++) {
+      if (ft.kind(id) === FlowKind.L2) continue;
+      if (ips.has(endpointText(ft, id, 0)) && ft.macA[id]! >= 0) macs.add(ft.macA[id]!);
+      if (ips.has(endpointText(ft, id, 1)) && ft.macB[id]! >= 0) macs.add(ft.macB[id]!);
+    }
+    return { rule: 'inferred', ips, macs, why: `end of ≥ 50% of the ${total} IP flows and seen on all ${popcount(all)} members` };
+  }
+
+  private compute(): { dist: DistributionSection; members: MemberResult[] } {
+    if (this.memoResult) return this.memoResult;
+    const ft = this.flows;
+    const ms = this.ctx.members;
+    const n = ms.count;
+    const team = this.teamSide();
+    const known = team.rule !== 'unknown';
+    const tx = new Float64Array(n * 2);
+    const rx = new Float64Array(n * 2);
+    const oth = new Float64Array(n * 2);
+    // Sender side of each flow direction: 1 team, 0 other.
+    const sideOf = (id: number, s: number): boolean => {
+      if (ft.kind(id) === FlowKind.L2) return team.macs.has(ft.keyMac(id, s));
+      return team.ips.has(endpointText(ft, id, s));
+    };
+    const txFlows: TxFlow[] = [];
+    const INFER_CAP = 200_000;
+    let sampled = false;
+    for (let id = 0; id < ft.count; id++) {
+      const aTeam = known && sideOf(id, 0);
+      const bTeam = known && sideOf(id, 1);
+      for (let dir = 0; dir < 2; dir++) {
+        const d = 2 * id + dir;
+        if (ft.pkts[d] === 0) continue;
+        const senderTeam = dir === 0 ? aTeam : bTeam;
+        const receiverTeam = dir === 0 ? bTeam : aTeam;
+        if (known) {
+          const target = senderTeam ? tx : receiverTeam ? rx : oth;
+          const mask = ft.members[d]!;
+          if ((mask & (mask - 1)) === 0) {
+            const m = ft.firstMember[d]!;
+            if (m < n) {
+              target[2 * m]! += ft.pkts[d]!;
+              target[2 * m + 1]! += ft.bytes[d]!;
+            }
+          } else {
+            for (let m = 0; m < n; m++) {
+              const a = this.splits.get(d * MAX_MEMBERS + m);
+              if (a) {
+                target[2 * m]! += a[0]!;
+                target[2 * m + 1]! += a[1]!;
+              }
+            }
+          }
+        }
+        // Inference population: the team's transmit directions (all directions when the team is unknown).
+        if (known && !senderTeam) continue;
+        const dstMac = dir === 0 ? ft.macB[id]! : ft.macA[id]!;
+        if (isGroupMac(dstMac)) continue;
+        if (txFlows.length >= INFER_CAP) {
+          sampled = true;
+          continue;
+        }
+        txFlows.push({ id, dir, member: ft.firstMember[d]!, time: ft.first[id]!, moved: ft.moves[d]! > 0 });
+      }
+    }
+    // Members active over time for the inference epochs (down intervals split them).
+    const downs = this.mDownList.slice(0, n);
+    const active: number[] = [];
+    for (let m = 0; m < n; m++) if (this.mPkts[m]! > 0) active.push(m);
+    const inf = inferPolicies(ft, txFlows, { members: active, downs, names: ms.members.map((x) => x.name), teamKnown: known, sampled });
+
+    const members: MemberResult[] = [];
+    for (let m = 0; m < n; m++) {
+      const id = ms.members[m]!;
+      const series = { packets: [] as number[], bytes: [] as number[] };
+      const nb = Number.isNaN(this.bStart) ? 0 : this.bIdx + 1;
+      for (let i = 0; i < nb; i++) {
+        series.packets.push(this.bPkts[m * MAX_BUCKETS + i]!);
+        series.bytes.push(this.bBytes[m * MAX_BUCKETS + i]!);
+      }
+      members.push({
+        iface: id.name,
+        source: id.source,
+        ifaces: id.ifaces,
+        macs: id.macs,
+        packets: this.mPkts[m]!,
+        bytes: this.mBytes[m]!,
+        share: { packets: this.totalPkts ? this.mPkts[m]! / this.totalPkts : 0, bytes: this.totalBytes ? this.mBytes[m]! / this.totalBytes : 0 },
+        flows: this.mFlows[m]!,
+        first: Number.isNaN(this.mFirst[m]!) ? null : this.mFirst[m]!,
+        last: Number.isNaN(this.mLast[m]!) ? null : this.mLast[m]!,
+        tx: known ? { packets: tx[2 * m]!, bytes: tx[2 * m + 1]! } : null,
+        rx: known ? { packets: rx[2 * m]!, bytes: rx[2 * m + 1]! } : null,
+        other: known ? { packets: oth[2 * m]!, bytes: oth[2 * m + 1]! } : null,
+        down: this.mDownList[m]!,
+        lacp: { seen: this.ctx.lacpSeen[m] === 1, notDistributingPackets: this.mBlocked[m]! },
+        series,
+      });
+    }
+    const basis: 'tx' | 'all' = known ? 'tx' : 'all';
+    const loadP = members.map((x, m) => (known ? tx[2 * m]! : x.packets));
+    const loadB = members.map((x, m) => (known ? tx[2 * m + 1]! : x.bytes));
+    const dist: DistributionSection = {
+      members: n,
+      packets: this.totalPkts,
+      bytes: this.totalBytes,
+      flows: ft.count,
+      team: { rule: team.rule, ips: [...team.ips], macs: [...team.macs].map(macText), why: team.why },
+      imbalance: n >= 2 ? { basis, packets: imbalanceOf(loadP), bytes: imbalanceOf(loadB) } : null,
+      series: { start: Number.isNaN(this.bStart) ? null : this.bStart, width: this.bWidth, buckets: Number.isNaN(this.bStart) ? 0 : this.bIdx + 1 },
+      moved: { flows: this.movedFlows, ...this.moveCounts, eventsDropped: this.moveDropped },
+      policies: inf.policies,
+      verdict: inf.verdict,
+      conclusion: inf.conclusion,
+      order: inf.order,
+      inference: inf.population,
+      table: { flows: ft.count, cap: ft.cap, capHitAt: Number.isNaN(ft.capHitAt) ? null : ft.capHitAt, untrackedPackets: ft.untrackedPackets },
+    };
+    this.memoResult = { dist, members };
+    return this.memoResult;
+  }
+
+  result(): DistributionSection {
+    return this.compute().dist;
+  }
+
+  /** The `members` section. */
+  memberResults(): MemberResult[] {
+    return this.compute().members;
+  }
+
+  notes(): string[] {
+    const n: string[] = [];
+    const ft = this.flows;
+    const ms = this.ctx.members;
+    if (!Number.isNaN(ft.capHitAt))
+      n.push(`flow table full (${ft.cap} flows, --max-flows) from ${new Date(ft.capHitAt * 1000).toISOString()}: ${ft.untrackedPackets} packets of later new flows were counted per member but not per flow`);
+    if (this.splitsDropped) n.push(`per-member split of multi-member flows capped at ${MAX_SPLITS}: tx/rx per member is approximate`);
+    if (this.moveDropped) n.push(`${this.moveDropped} flow moves beyond ${MAX_MOVE_EVENTS} events were counted but not listed`);
+    if (ms.overflowFrames) n.push(`more than ${MAX_MEMBERS} members: the rest were counted as '${ms.name(MAX_MEMBERS - 1)}'`);
+    if (ms.count === 1 && !ms.byMac)
+      n.push(`one capture interface (${ms.name(0)}): per-member distribution needs one interface per member (pcapng, several files, or an SLL2 'any' capture) or --member NAME=MAC`);
+    const r = this.compute().dist;
+    if (r.team.rule === 'unknown' && ms.count >= 2) n.push(`team side not identified (${r.team.why}): tx/rx per member not split; inference used every flow direction`);
+    return n;
+  }
+}
+
+function parseMacLoose(text: string): number {
+  const m = /^([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})[:-]?([0-9a-f]{2})$/i.exec(text.trim());
+  if (!m) return NaN;
+  let v = 0;
+  for (let i = 1; i <= 6; i++) v = v * 256 + parseInt(m[i]!, 16);
+  return v;
+}

@@ -1,0 +1,310 @@
+// The flow table: bidirectional flows (IP 5-tuple + VLAN, or MAC pair + EtherType for non-IP) in
+// struct-of-arrays typed storage with open addressing on numeric keys — no string and no object per
+// packet (issue 4: "numeric keys"). Each direction records the member(s) it was seen on; the table is
+// capped (settings.maxFlows) and counts what it could not hold.
+import type { PacketSummary } from './summary.js';
+
+/** Key words per flow: tag, endpoint A (4 words), endpoint B (4 words), ports (A's port << 16 | B's). */
+const KW = 10;
+/** No member yet. */
+export const NO_MEMBER = 255;
+/** Flow kinds (in the key's tag). */
+export const FlowKind = { IPV4: 1, IPV6: 2, L2: 3 } as const;
+
+const scratch = new Uint32Array(KW);
+
+function mix(h: number, w: number): number {
+  h = Math.imul(h ^ w, 0x9e3779b1);
+  return (h ^ (h >>> 15)) | 0;
+}
+
+/** Bidirectional flow table. Flow ids are dense (0..count-1) in arrival order. */
+export class FlowTable {
+  count = 0;
+  /** Packets of flows the table could not hold (cap reached). */
+  untrackedPackets = 0;
+  untrackedBytes = 0;
+  /** Time the cap was first hit (NaN: never). */
+  capHitAt = NaN;
+  readonly cap: number;
+
+  private slots: Int32Array;
+  private mask: number;
+  private capacity: number;
+
+  keys: Uint32Array;
+  first: Float64Array;
+  last: Float64Array;
+  /** MAC of endpoint A / B as first seen (for the L2 terms of the hash policies). */
+  macA: Float64Array;
+  macB: Float64Array;
+  /** Per direction (index 2·flow + dir, dir 0 = A→B): packets, bytes, first/current member, member mask, moves, last time. */
+  pkts: Float64Array;
+  bytes: Float64Array;
+  firstMember: Uint8Array;
+  curMember: Uint8Array;
+  members: Uint32Array;
+  moves: Uint16Array;
+  lastDir: Float64Array;
+  /** Time of the last move per direction (for spray detection). */
+  moveTime: Float64Array;
+  /** Endpoint ids (see Endpoints) of A and B, -1 when the endpoint table was full. */
+  epA: Int32Array;
+  epB: Int32Array;
+
+  /** Direction of the packet last looked up (0 = A→B). */
+  dir = 0;
+
+  constructor(cap = 1_000_000, initial = 1024) {
+    this.cap = Math.max(16, cap);
+    this.capacity = Math.min(initial, this.cap);
+    const n = this.capacity;
+    this.keys = new Uint32Array(n * KW);
+    this.first = new Float64Array(n);
+    this.last = new Float64Array(n);
+    this.macA = new Float64Array(n);
+    this.macB = new Float64Array(n);
+    this.pkts = new Float64Array(2 * n);
+    this.bytes = new Float64Array(2 * n);
+    this.firstMember = new Uint8Array(2 * n).fill(NO_MEMBER);
+    this.curMember = new Uint8Array(2 * n).fill(NO_MEMBER);
+    this.members = new Uint32Array(2 * n);
+    this.moves = new Uint16Array(2 * n);
+    this.lastDir = new Float64Array(2 * n);
+    this.moveTime = new Float64Array(2 * n);
+    this.epA = new Int32Array(n);
+    this.epB = new Int32Array(n);
+    let size = 16;
+    while (size < 2 * n) size *= 2;
+    this.slots = new Int32Array(size).fill(-1);
+    this.mask = size - 1;
+  }
+
+  /** Approximate bytes held (for the memory report). */
+  get memory(): number {
+    return this.capacity * (KW * 4 + 8 * 4 + 2 * (8 + 8 + 1 + 1 + 4 + 2 + 8 + 8) + 8) + this.slots.length * 4;
+  }
+
+  /**
+   * Find or create the flow of the summarised packet; sets `this.dir`. Returns the flow id, or -1 when
+   * the packet has no flow (no addresses) or the table is full (counted as untracked).
+   * `created` is set when the flow is new.
+   */
+  lookup(s: PacketSummary): number {
+    const k = scratch;
+    let swap = false;
+    if (s.ipVersion === 4) {
+      const a = s.ipSrc;
+      const b = s.ipDst;
+      const sp = s.sport < 0 ? 0 : s.sport;
+      const dp = s.dport < 0 ? 0 : s.dport;
+      swap = a > b || (a === b && sp > dp);
+      k[0] = (FlowKind.IPV4 << 28) | ((s.proto & 0xff) << 16) | ((s.vlan + 1) & 0x1fff);
+      k[1] = swap ? b : a;
+      k[2] = 0;
+      k[3] = 0;
+      k[4] = 0;
+      k[5] = swap ? a : b;
+      k[6] = 0;
+      k[7] = 0;
+      k[8] = 0;
+      k[9] = swap ? ((dp << 16) | sp) >>> 0 : ((sp << 16) | dp) >>> 0;
+    } else if (s.ipVersion === 6) {
+      const x = s.ip6Src!;
+      const y = s.ip6Dst!;
+      const sp = s.sport < 0 ? 0 : s.sport;
+      const dp = s.dport < 0 ? 0 : s.dport;
+      let c = 0;
+      for (let i = 0; i < 16 && c === 0; i++) c = x[i]! - y[i]!;
+      swap = c > 0 || (c === 0 && sp > dp);
+      const p = swap ? y : x;
+      const q = swap ? x : y;
+      k[0] = (FlowKind.IPV6 << 28) | ((s.proto & 0xff) << 16) | ((s.vlan + 1) & 0x1fff);
+      for (let i = 0; i < 4; i++) {
+        const o = 4 * i;
+        k[1 + i] = ((p[o]! << 24) | (p[o + 1]! << 16) | (p[o + 2]! << 8) | p[o + 3]!) >>> 0;
+        k[5 + i] = ((q[o]! << 24) | (q[o + 1]! << 16) | (q[o + 2]! << 8) | q[o + 3]!) >>> 0;
+      }
+      k[9] = swap ? ((dp << 16) | sp) >>> 0 : ((sp << 16) | dp) >>> 0;
+    } else if (s.ethSrc >= 0) {
+      const a = s.ethSrc;
+      const b = s.ethDst;
+      swap = a > b;
+      const p = swap ? b : a;
+      const q = swap ? a : b;
+      k[0] = (FlowKind.L2 << 28) | ((s.vlan + 1) & 0x1fff);
+      k[1] = Math.floor(p / 0x100000000);
+      k[2] = p >>> 0;
+      k[3] = 0;
+      k[4] = 0;
+      k[5] = Math.floor(q / 0x100000000);
+      k[6] = q >>> 0;
+      k[7] = 0;
+      k[8] = 0;
+      k[9] = s.etherType & 0xffff;
+    } else return -1;
+    this.dir = swap ? 1 : 0;
+
+    let h = 0x811c9dc5 | 0;
+    h = mix(h, k[0]!);
+    h = mix(h, k[1]!);
+    h = mix(h, k[5]!);
+    h = mix(h, k[9]!);
+    if (k[0]! >>> 28 === FlowKind.IPV6) {
+      h = mix(h, k[2]! ^ k[6]!);
+      h = mix(h, k[3]! ^ k[7]!);
+      h = mix(h, k[4]! ^ k[8]!);
+    } else if (k[0]! >>> 28 === FlowKind.L2) h = mix(h, k[2]! ^ (k[6]! * 3));
+    const slots = this.slots;
+    const keys = this.keys;
+    let i = h & this.mask;
+    for (;;) {
+      const id = slots[i]!;
+      if (id < 0) break;
+      const o = id * KW;
+      if (
+        keys[o] === k[0] &&
+        keys[o + 1] === k[1] &&
+        keys[o + 5] === k[5] &&
+        keys[o + 9] === k[9] &&
+        keys[o + 2] === k[2] &&
+        keys[o + 6] === k[6] &&
+        keys[o + 3] === k[3] &&
+        keys[o + 7] === k[7] &&
+        keys[o + 4] === k[4] &&
+        keys[o + 8] === k[8]
+      ) {
+        this.created = false;
+        return id;
+      }
+      i = (i + 1) & this.mask;
+    }
+    // New flow.
+    if (this.count >= this.cap) {
+      if (Number.isNaN(this.capHitAt)) this.capHitAt = s.time;
+      this.untrackedPackets++;
+      this.untrackedBytes += s.length;
+      return -1;
+    }
+    if (this.count >= this.capacity) {
+      this.grow();
+      return this.lookup(s);
+    }
+    const id = this.count++;
+    keys.set(k, id * KW);
+    slots[i] = id;
+    this.first[id] = s.time;
+    this.last[id] = s.time;
+    this.macA[id] = swap ? s.ethDst : s.ethSrc;
+    this.macB[id] = swap ? s.ethSrc : s.ethDst;
+    this.epA[id] = -1;
+    this.epB[id] = -1;
+    this.created = true;
+    return id;
+  }
+
+  /** Set by lookup: the returned flow was created by this packet. */
+  created = false;
+
+  private grow(): void {
+    const n = Math.min(this.capacity * 2, this.cap);
+    const g64 = (a: Float64Array, m: number) => {
+      const b = new Float64Array(n * m);
+      b.set(a);
+      return b;
+    };
+    this.keys = (() => {
+      const b = new Uint32Array(n * KW);
+      b.set(this.keys);
+      return b;
+    })();
+    this.first = g64(this.first, 1);
+    this.last = g64(this.last, 1);
+    this.macA = g64(this.macA, 1);
+    this.macB = g64(this.macB, 1);
+    this.pkts = g64(this.pkts, 2);
+    this.bytes = g64(this.bytes, 2);
+    this.lastDir = g64(this.lastDir, 2);
+    this.moveTime = g64(this.moveTime, 2);
+    const fm = new Uint8Array(2 * n).fill(NO_MEMBER);
+    fm.set(this.firstMember);
+    this.firstMember = fm;
+    const cm = new Uint8Array(2 * n).fill(NO_MEMBER);
+    cm.set(this.curMember);
+    this.curMember = cm;
+    const mm = new Uint32Array(2 * n);
+    mm.set(this.members);
+    this.members = mm;
+    const mv = new Uint16Array(2 * n);
+    mv.set(this.moves);
+    this.moves = mv;
+    const ea = new Int32Array(n);
+    ea.set(this.epA);
+    this.epA = ea;
+    const eb = new Int32Array(n);
+    eb.set(this.epB);
+    this.epB = eb;
+    this.capacity = n;
+    let size = this.slots.length;
+    while (size < 2 * n) size *= 2;
+    const slots = new Int32Array(size).fill(-1);
+    const mask = size - 1;
+    const keys = this.keys;
+    for (let id = 0; id < this.count; id++) {
+      const o = id * KW;
+      let h = 0x811c9dc5 | 0;
+      h = mix(h, keys[o]!);
+      h = mix(h, keys[o + 1]!);
+      h = mix(h, keys[o + 5]!);
+      h = mix(h, keys[o + 9]!);
+      if (keys[o]! >>> 28 === FlowKind.IPV6) {
+        h = mix(h, keys[o + 2]! ^ keys[o + 6]!);
+        h = mix(h, keys[o + 3]! ^ keys[o + 7]!);
+        h = mix(h, keys[o + 4]! ^ keys[o + 8]!);
+      } else if (keys[o]! >>> 28 === FlowKind.L2) h = mix(h, keys[o + 2]! ^ (keys[o + 6]! * 3));
+      let i = h & mask;
+      while (slots[i]! >= 0) i = (i + 1) & mask;
+      slots[i] = id;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+
+  // ---- key accessors (for reports and hash inference; not on the per-packet path) ----
+
+  kind(id: number): number {
+    return this.keys[id * KW]! >>> 28;
+  }
+  proto(id: number): number {
+    return (this.keys[id * KW]! >>> 16) & 0xff;
+  }
+  vlan(id: number): number {
+    return (this.keys[id * KW]! & 0x1fff) - 1;
+  }
+  /** Word i (0..3) of endpoint A (side 0) or B (side 1). */
+  word(id: number, side: number, i: number): number {
+    return this.keys[id * KW + 1 + side * 4 + i]!;
+  }
+  /** Port of endpoint A (side 0) or B (side 1); EtherType for L2 flows. */
+  port(id: number, side: number): number {
+    const w = this.keys[id * KW + 9]!;
+    return side === 0 ? w >>> 16 : w & 0xffff;
+  }
+  etherType(id: number): number {
+    const k = this.kind(id);
+    if (k === FlowKind.L2) return this.keys[id * KW + 9]! & 0xffff;
+    return k === FlowKind.IPV6 ? 0x86dd : 0x0800;
+  }
+  /** IPv4 address (or 32-bit fold of the IPv6 address, as Linux hashes it) of a side. */
+  ip32(id: number, side: number): number {
+    const o = id * KW + 1 + side * 4;
+    const k = this.keys;
+    if (this.kind(id) === FlowKind.IPV6) return (k[o]! ^ k[o + 1]! ^ k[o + 2]! ^ k[o + 3]!) >>> 0;
+    return k[o]!;
+  }
+  /** MAC of a side for L2 flows (from the key). */
+  keyMac(id: number, side: number): number {
+    const o = id * KW + 1 + side * 4;
+    return this.keys[o]! * 0x100000000 + this.keys[o + 1]!;
+  }
+}

@@ -1,0 +1,337 @@
+// Hash-policy inference (issue 4, "Hash-policy inference"; PROTOCOLS.md §3): for each candidate
+// policy, is the observed flow → member mapping of the team's transmit directions consistent, and
+// for the closed-form ones does the exact arithmetic predict the observed member with some member
+// order (h % n → member, the order inferred per epoch of active members)?
+import { FlowKind, type FlowTable, NO_MEMBER } from './flows.js';
+import { type HashFields, POLICY_CANDIDATES, type PolicyCandidate } from './policies.js';
+
+/** One transmit flow direction in the inference population. */
+export interface TxFlow {
+  id: number;
+  dir: number;
+  /** Member it was first seen on. */
+  member: number;
+  /** Time of the flow's first packet. */
+  time: number;
+  moved: boolean;
+}
+
+export interface InferOptions {
+  /** Members with traffic (indexes), in member order. */
+  members: number[];
+  /** Per member, its silent intervals (member.down → up). */
+  downs: { from: number; to: number | null }[][];
+  names: string[];
+  teamKnown: boolean;
+  sampled: boolean;
+}
+
+/** One candidate's verdict (FINDINGS.md distribution.policies: name, consistent, explained). */
+export interface PolicyResult {
+  name: string;
+  title: string;
+  family: string;
+  closedForm: boolean;
+  /** Every flow explained (closed form: predicted exactly; others: every key on one member). */
+  consistent: boolean;
+  /** Share of the population's flows explained, 0..1. */
+  explained: number;
+  flows: number;
+  explainedFlows: number;
+  /** Key-consistency policies: groups with ≥ 2 flows (0 = the test says nothing). */
+  testableGroups?: number;
+  /** Closed form: probability that random member choices fit this well (upper bound); small = meaningful. */
+  chance?: number;
+  /** Closed form: member order (usable array) per epoch, for the largest epoch. */
+  order?: string[];
+}
+
+export type Verdict = 'explained' | 'ambiguous' | 'consistent' | 'none' | 'one-member' | 'too-few-flows' | 'no-traffic';
+
+export interface InferenceResult {
+  policies: PolicyResult[];
+  verdict: Verdict;
+  conclusion: string;
+  order: string[] | null;
+  population: { flows: number; teamKnown: boolean; sampled: boolean; epochs: { members: string[]; flows: number }[] };
+}
+
+/** Fewest flows (per member) before a closed-form fit means anything. */
+export const MIN_FLOWS_PER_MEMBER = 4;
+export const MIN_FLOWS = 8;
+/** A perfect fit is only reported as an explanation when random assignment would fit less often than this. */
+export const MAX_CHANCE = 0.01;
+
+function popcount(x: number): number {
+  let c = 0;
+  while (x) {
+    x &= x - 1;
+    c++;
+  }
+  return c;
+}
+
+function factorial(n: number): number {
+  let f = 1;
+  for (let i = 2; i <= n; i++) f *= i;
+  return f;
+}
+
+/** The hash inputs of a transmit flow direction, from the flow table. */
+export function hashFields(ft: FlowTable, id: number, dir: number): HashFields {
+  const s = dir;
+  const r = 1 - dir;
+  const kind = ft.kind(id);
+  const l2 = kind === FlowKind.L2;
+  const srcMac = l2 ? ft.keyMac(id, s) : s === 0 ? ft.macA[id]! : ft.macB[id]!;
+  const dstMac = l2 ? ft.keyMac(id, r) : r === 0 ? ft.macA[id]! : ft.macB[id]!;
+  const proto = l2 ? -1 : ft.proto(id);
+  const hasPorts = proto === 6 || proto === 17 || proto === 132;
+  return {
+    srcMac,
+    dstMac,
+    etherType: ft.etherType(id),
+    vlan: ft.vlan(id),
+    ipVersion: kind === FlowKind.IPV4 ? 4 : kind === FlowKind.IPV6 ? 6 : 0,
+    srcIp: l2 ? 0 : ft.ip32(id, s),
+    dstIp: l2 ? 0 : ft.ip32(id, r),
+    proto,
+    sport: hasPorts ? ft.port(id, s) : 0,
+    dport: hasPorts ? ft.port(id, r) : 0,
+    hasPorts,
+  };
+}
+
+/** Best injective mapping residue → member position: brute force for n ≤ 8, greedy above. */
+function bestAssignment(counts: number[][], n: number): { score: number; perm: number[] } {
+  if (n <= 8) {
+    let best = -1;
+    let bestPerm: number[] = [];
+    const perm: number[] = [];
+    const used = new Array<boolean>(n).fill(false);
+    // Upper bound for pruning: each remaining residue's best column.
+    const rowMax = counts.map((row) => Math.max(...row));
+    const suffix = new Array<number>(n + 1).fill(0);
+    for (let r = n - 1; r >= 0; r--) suffix[r] = suffix[r + 1]! + rowMax[r]!;
+    const go = (r: number, score: number) => {
+      if (score + suffix[r]! <= best) return;
+      if (r === n) {
+        best = score;
+        bestPerm = [...perm];
+        return;
+      }
+      for (let j = 0; j < n; j++) {
+        if (used[j]) continue;
+        used[j] = true;
+        perm.push(j);
+        go(r + 1, score + counts[r]![j]!);
+        perm.pop();
+        used[j] = false;
+      }
+    };
+    go(0, 0);
+    return { score: Math.max(best, 0), perm: bestPerm };
+  }
+  // Greedy: largest cells first.
+  const cells: [number, number, number][] = [];
+  for (let r = 0; r < n; r++) for (let j = 0; j < n; j++) cells.push([counts[r]![j]!, r, j]);
+  cells.sort((a, b) => b[0] - a[0]);
+  const perm = new Array<number>(n).fill(-1);
+  const usedCol = new Array<boolean>(n).fill(false);
+  let score = 0;
+  for (const [c, r, j] of cells) {
+    if (perm[r]! >= 0 || usedCol[j]) continue;
+    perm[r] = j;
+    usedCol[j] = true;
+    score += c;
+  }
+  for (let r = 0; r < n; r++)
+    if (perm[r]! < 0) {
+      const j = usedCol.findIndex((u) => !u);
+      perm[r] = j;
+      usedCol[j] = true;
+    }
+  return { score, perm };
+}
+
+interface Epoch {
+  mask: number;
+  members: number[];
+  flows: { f: HashFields; member: number }[];
+}
+
+/** Split the population by the set of members up when each flow began. */
+function epochs(ft: FlowTable, flows: readonly TxFlow[], opt: InferOptions): Epoch[] {
+  const all = opt.members.reduce((a, m) => a | (1 << m), 0);
+  const byMask = new Map<number, Epoch>();
+  for (const x of flows) {
+    if (x.member === NO_MEMBER) continue;
+    let mask = all;
+    for (const m of opt.members) {
+      for (const d of opt.downs[m] ?? []) if (x.time > d.from && (d.to === null || x.time < d.to)) mask &= ~(1 << m);
+    }
+    mask |= 1 << x.member; // it carried this flow, so it was up
+    let e = byMask.get(mask);
+    if (!e) {
+      e = { mask, members: opt.members.filter((m) => mask & (1 << m)), flows: [] };
+      byMask.set(mask, e);
+    }
+    e.flows.push({ f: hashFields(ft, x.id, x.dir), member: x.member });
+  }
+  return [...byMask.values()].sort((a, b) => b.flows.length - a.flows.length);
+}
+
+function evaluateClosed(c: PolicyCandidate, eps: Epoch[], names: string[]): PolicyResult {
+  let total = 0;
+  let explained = 0;
+  let logChance = 0;
+  let order: string[] | undefined;
+  for (const e of eps) {
+    const n = e.members.length;
+    total += e.flows.length;
+    if (n === 1) {
+      explained += e.flows.length;
+      if (!order) order = [names[e.members[0]!] ?? ''];
+      continue;
+    }
+    const pos = new Map<number, number>();
+    e.members.forEach((m, i) => pos.set(m, i));
+    const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    for (const { f, member } of e.flows) {
+      const h = c.hash!(f);
+      const r = h % n;
+      counts[r]![pos.get(member)!]!++;
+    }
+    const { score, perm } = bestAssignment(counts, n);
+    explained += score;
+    // P(random uniform members fit some permutation perfectly) ≤ n! · n^-F.
+    logChance += Math.log(factorial(n)) - e.flows.length * Math.log(n);
+    if (!order) {
+      order = new Array<string>(n);
+      perm.forEach((j, r) => (order![r] = names[e.members[j]!] ?? `member${e.members[j]}`));
+    }
+  }
+  return {
+    name: c.name,
+    title: c.title,
+    family: c.family,
+    closedForm: true,
+    consistent: total > 0 && explained === total,
+    explained: total ? explained / total : 0,
+    flows: total,
+    explainedFlows: explained,
+    chance: Math.min(1, Math.exp(logChance)),
+    order,
+  };
+}
+
+function evaluateKey(c: PolicyCandidate, eps: Epoch[]): PolicyResult {
+  let total = 0;
+  let explained = 0;
+  let testable = 0;
+  for (const e of eps) {
+    const groups = new Map<string | number, Map<number, number>>();
+    for (const { f, member } of e.flows) {
+      const k = c.key!(f);
+      let g = groups.get(k);
+      if (!g) groups.set(k, (g = new Map()));
+      g.set(member, (g.get(member) ?? 0) + 1);
+    }
+    total += e.flows.length;
+    for (const g of groups.values()) {
+      let max = 0;
+      let sum = 0;
+      for (const v of g.values()) {
+        sum += v;
+        if (v > max) max = v;
+      }
+      explained += max;
+      if (sum >= 2) testable++;
+    }
+  }
+  return {
+    name: c.name,
+    title: c.title,
+    family: c.family,
+    closedForm: false,
+    consistent: total > 0 && explained === total,
+    explained: total ? explained / total : 0,
+    flows: total,
+    explainedFlows: explained,
+    testableGroups: testable,
+  };
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(x === 1 || x === 0 ? 0 : 1)}%`;
+
+/** Run every candidate over the population and say what explains the traffic. */
+export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: InferOptions, candidates: readonly PolicyCandidate[] = POLICY_CANDIDATES): InferenceResult {
+  const eps = epochs(ft, flows, opt);
+  const popFlows = eps.reduce((a, e) => a + e.flows.length, 0);
+  const population = {
+    flows: popFlows,
+    teamKnown: opt.teamKnown,
+    sampled: opt.sampled,
+    epochs: eps.map((e) => ({ members: e.members.map((m) => opt.names[m] ?? `member${m}`), flows: e.flows.length })),
+  };
+  const dir = opt.teamKnown ? "team's transmit flows" : 'flow directions (team side unknown)';
+  if (opt.members.length < 2) {
+    return { policies: [], verdict: 'one-member', conclusion: 'one member only: the capture cannot tell the hash policy', order: null, population };
+  }
+  if (popFlows === 0) return { policies: [], verdict: 'no-traffic', conclusion: `no unicast ${dir} to infer a policy from`, order: null, population };
+  const used = new Set<number>();
+  for (const e of eps) for (const x of e.flows) used.add(x.member);
+  if (used.size === 1) {
+    const only = opt.names[[...used][0]!];
+    return {
+      policies: [],
+      verdict: 'one-member',
+      conclusion: `all ${popFlows} ${dir} went out on ${only}: active-backup, or every flow hashed alike — the capture cannot tell the policy`,
+      order: null,
+      population,
+    };
+  }
+  const n = opt.members.length;
+  const minFlows = Math.max(MIN_FLOWS, MIN_FLOWS_PER_MEMBER * n);
+  const policies = candidates.map((c) => (c.hash ? evaluateClosed(c, eps, opt.names) : evaluateKey(c, eps)));
+  policies.sort((a, b) => b.explained - a.explained || Number(b.closedForm) - Number(a.closedForm));
+  if (popFlows < minFlows) {
+    return {
+      policies,
+      verdict: 'too-few-flows',
+      conclusion: `only ${popFlows} ${dir} over ${n} members (need ≥ ${minFlows}): too few to tell the hash policy`,
+      order: null,
+      population,
+    };
+  }
+  const exact = policies.filter((p) => p.closedForm && p.consistent && (p.chance ?? 1) < MAX_CHANCE);
+  if (exact.length > 0) {
+    const fams = new Set(exact.map((p) => p.name.replace(/@.*/, '')));
+    const names = exact.map((p) => p.title).join(', ');
+    const verdict: Verdict = fams.size === 1 ? 'explained' : 'ambiguous';
+    const conclusion =
+      verdict === 'explained'
+        ? `${names} predicts the member of all ${popFlows} ${dir} (member order ${exact[0]!.order?.join(', ')})`
+        : `${names} all predict every one of the ${popFlows} ${dir}: the capture cannot tell them apart`;
+    return { policies, verdict, conclusion, order: exact[0]!.order ?? null, population };
+  }
+  const keyed = policies.filter((p) => !p.closedForm && p.consistent && (p.testableGroups ?? 0) > 0);
+  if (keyed.length > 0) {
+    const coarsest = keyed[0]!;
+    return {
+      policies,
+      verdict: 'consistent',
+      conclusion: `no closed-form policy predicts the members, but the mapping is consistent with ${keyed.map((p) => p.title).join(', ')} (${coarsest.testableGroups} groups of flows sharing a key stayed on one member)`,
+      order: null,
+      population,
+    };
+  }
+  const best = policies[0]!;
+  return {
+    policies,
+    verdict: 'none',
+    conclusion: `no candidate policy explains the ${popFlows} ${dir}; the best, ${best.title}, explains ${pct(best.explained)}`,
+    order: null,
+    population,
+  };
+}

@@ -1,0 +1,255 @@
+// The analysis pipeline: frames (in time order) → registry.dissect → every analyzer's onPacket →
+// finish → the result with FINDINGS.md's top level. One streaming pass; usable incrementally for
+// live capture (feed / tick / finish, events through a LiveSink as they happen). Analyzers are
+// pluggable: one line each in ANALYZERS.
+import type { Frame } from '../capture/frame.js';
+import { type Problem } from '../../dissectors/core.js';
+import { registry as defaultRegistry } from '../../dissectors/index.js';
+import type { Registry } from '../../dissectors/registry.js';
+import { ArpAnalyzer } from './arp.js';
+import { type AnalyzerContext, type PipelineSettings, newContext } from './context.js';
+import { type DistributionSection, type MemberResult, TeamAnalyzer } from './distribution.js';
+import { HeartbeatAnalyzer } from './heartbeat.js';
+import { type Incident, buildIncidents } from './incidents.js';
+import { LacpAnalyzer, type LacpSection } from './lacp.js';
+import { resolveSettings, settingsWarnings } from './settings.js';
+import { type LiveSink, Timeline } from './timeline.js';
+import type { Analyzer, TimelineEvent } from './types.js';
+import { VrrpAnalyzer } from './vrrp.js';
+
+/** The `analyze --json` schema version (FINDINGS.md; bump on a breaking change). */
+export const SCHEMA_VERSION = 1;
+
+/** Builds one analyzer for a run. */
+export type AnalyzerFactory = (ctx: AnalyzerContext) => Analyzer;
+
+/**
+ * Every analyzer of `analyze`, in the order they see each packet. The LACP analyzer runs before
+ * the team analyzer (which reads the per-member LACP state it maintains).
+ */
+export const ANALYZERS: readonly AnalyzerFactory[] = [
+  (ctx) => new LacpAnalyzer(ctx),
+  (ctx) => new TeamAnalyzer(ctx),
+  (ctx) => new ArpAnalyzer(ctx.settings, ctx.sink),
+  (ctx) => new HeartbeatAnalyzer(ctx.settings, ctx.sink),
+  (ctx) => new VrrpAnalyzer(ctx.settings, ctx.sink),
+];
+
+/** A per-frame problem summarised per input: id, how often, first frames. */
+export interface ProblemSummary {
+  id: string;
+  kind: string;
+  severity: string;
+  layer: string;
+  count: number;
+  frames: number[];
+  message: string;
+}
+
+/** One input (FINDINGS.md `inputs[]`). */
+export interface InputResult {
+  file: string;
+  format: string;
+  packets: number;
+  bytes: number;
+  first: number | null;
+  last: number | null;
+  /** Frames whose timestamp is earlier than an earlier frame of the same input. */
+  outOfOrder: number;
+  /** Per-frame problems by id, plus reading problems (`read.*`). */
+  problems: ProblemSummary[];
+  /** Set when reading stopped early (the message names the file, offset and what was expected). */
+  error?: string;
+}
+
+/** The full analysis result (FINDINGS.md top level). */
+export interface AnalysisResult {
+  schema: number;
+  inputs: InputResult[];
+  settings: Record<string, unknown>;
+  members: MemberResult[];
+  distribution: DistributionSection | null;
+  lacp: LacpSection | null;
+  arp: unknown;
+  heartbeats: unknown;
+  events: TimelineEvent[];
+  incidents: Incident[];
+  notes: string[];
+  /** Other analyzer sections (e.g. vrrp). */
+  [section: string]: unknown;
+}
+
+/** Describes an input before its frames arrive (readers fill it). */
+export interface InputInfo {
+  file: string;
+  format: string;
+}
+
+const FRAMES_KEPT = 8;
+
+class InputStats {
+  packets = 0;
+  bytes = 0;
+  first = NaN;
+  last = NaN;
+  maxTime = -Infinity;
+  outOfOrder = 0;
+  readonly problems = new Map<string, ProblemSummary>();
+  error: string | undefined;
+  constructor(
+    public file: string,
+    public format: string,
+  ) {}
+
+  addProblem(p: Problem, frame: number): void {
+    const s = this.problems.get(p.id);
+    if (s) {
+      s.count++;
+      if (s.frames.length < FRAMES_KEPT) s.frames.push(frame);
+    } else this.problems.set(p.id, { id: p.id, kind: p.kind, severity: p.severity, layer: p.layer, count: 1, frames: [frame], message: p.message });
+  }
+}
+
+/** Options of a pipeline beyond settings. */
+export interface PipelineOptions {
+  live?: LiveSink;
+  analyzers?: readonly AnalyzerFactory[];
+  registry?: Registry;
+}
+
+/**
+ * One analysis run. Feed frames in time order (the readers' reorder stage does that for files);
+ * `tick` lets time advance without packets (live); `finish` returns the result.
+ */
+export class Pipeline {
+  readonly ctx: AnalyzerContext;
+  readonly analyzers: Analyzer[];
+  readonly timeline: Timeline;
+  readonly settings: PipelineSettings;
+  private readonly registry: Registry;
+  private readonly inputs: InputStats[] = [];
+  private readonly extraNotes: string[] = [];
+  private nextTick = -Infinity;
+  private now = -Infinity;
+  /** Frames fed with a time earlier than an already fed frame (after the reorder stage). */
+  lateFrames = 0;
+  /** Frames the reorder stage had to reorder (reported by the reader). */
+  reordered = 0;
+  packets = 0;
+  private result: AnalysisResult | null = null;
+
+  constructor(settings: Partial<PipelineSettings> = {}, opts: PipelineOptions = {}) {
+    const s = resolveSettings(settings) as PipelineSettings;
+    s.teamIps = settings.teamIps ?? [];
+    s.teamMacs = settings.teamMacs ?? [];
+    this.settings = s;
+    this.timeline = new Timeline(opts.live);
+    this.ctx = newContext(s, this.timeline);
+    this.registry = opts.registry ?? defaultRegistry;
+    this.analyzers = (opts.analyzers ?? ANALYZERS).map((f) => f(this.ctx));
+  }
+
+  /** Declare input `index` (file name and format) before or while its frames arrive. */
+  setInput(index: number, info: InputInfo): void {
+    const s = this.input(index);
+    s.file = info.file;
+    s.format = info.format;
+  }
+
+  /** Reading input `index` stopped early: keep the message (everything before it is analysed). */
+  inputError(index: number, message: string): void {
+    this.input(index).error = message;
+  }
+
+  /** Add a note to the result (e.g. from the reader). */
+  note(text: string): void {
+    this.extraNotes.push(text);
+  }
+
+  private input(i: number): InputStats {
+    while (this.inputs.length <= i) this.inputs.push(new InputStats(`input${this.inputs.length}`, 'unknown'));
+    return this.inputs[i]!;
+  }
+
+  /** Dissect and analyse one frame. */
+  feed(frame: Frame): void {
+    const pkt = this.registry.dissect(frame);
+    const t = pkt.time;
+    const inp = this.inputs[frame.iface.input] ?? this.input(frame.iface.input);
+    inp.packets++;
+    inp.bytes += frame.origLen;
+    if (inp.packets === 1) inp.first = t;
+    if (t < inp.maxTime) inp.outOfOrder++;
+    else inp.maxTime = t;
+    inp.last = t;
+    if (pkt.problems.length > 0) for (const p of pkt.problems) inp.addProblem(p, frame.index);
+    if (t < this.now) this.lateFrames++;
+    else {
+      this.now = t;
+      if (t >= this.nextTick) this.tick(t);
+    }
+    this.packets++;
+    const as = this.analyzers;
+    for (let i = 0; i < as.length; i++) as[i]!.onPacket(pkt);
+  }
+
+  /** Capture time advanced to `time` (called at least once per second of capture time). */
+  tick(time: number): void {
+    if (time > this.now) this.now = time;
+    this.nextTick = Math.floor(time) + 1;
+    const as = this.analyzers;
+    for (let i = 0; i < as.length; i++) as[i]!.tick?.(time);
+  }
+
+  /** End of input: close intervals, build sections, timeline and incidents. */
+  finish(time?: number): AnalysisResult {
+    if (this.result) return this.result;
+    const end = time ?? (Number.isFinite(this.now) ? this.now : 0);
+    for (const a of this.analyzers) a.finish(end);
+    const sections: Record<string, unknown> = {};
+    const notes: string[] = [];
+    let team: TeamAnalyzer | undefined;
+    for (const a of this.analyzers) {
+      sections[a.section] = a.result();
+      if (a instanceof TeamAnalyzer) team = a;
+    }
+    for (const a of this.analyzers) notes.push(...a.notes());
+    const events = this.timeline.sorted();
+    const incidents = buildIncidents(events);
+    notes.push(...this.timeline.notes());
+    if (this.lateFrames) notes.push(`${this.lateFrames} frames arrived later than the reorder window allowed and were analysed out of time order (raise --reorder-window)`);
+    notes.push(...settingsWarnings(this.settings));
+    notes.push(...this.extraNotes);
+    const inputs: InputResult[] = this.inputs.map((s) => {
+      const r: InputResult = {
+        file: s.file,
+        format: s.format,
+        packets: s.packets,
+        bytes: s.bytes,
+        first: Number.isNaN(s.first) ? null : s.first,
+        last: Number.isNaN(s.last) ? null : s.last,
+        outOfOrder: s.outOfOrder,
+        problems: [...s.problems.values()].sort((a, b) => b.count - a.count),
+      };
+      if (s.error !== undefined) r.error = s.error;
+      return r;
+    });
+    const st = this.settings;
+    const { memberMap, teamIps, teamMacs, ...rest } = st;
+    this.result = {
+      schema: SCHEMA_VERSION,
+      inputs,
+      settings: { ...rest, members: memberMap, teamIps, teamMacs },
+      members: team ? team.memberResults() : [],
+      distribution: (sections.distribution as DistributionSection | undefined) ?? null,
+      lacp: (sections.lacp as LacpSection | undefined) ?? null,
+      arp: sections.arp ?? null,
+      heartbeats: sections.heartbeats ?? null,
+      events,
+      incidents,
+      notes,
+    };
+    for (const [k, v] of Object.entries(sections)) if (!(k in this.result)) this.result[k] = v;
+    return this.result;
+  }
+}

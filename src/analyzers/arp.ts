@@ -7,10 +7,9 @@ import { ipv4Text, macText } from '../../dissectors/core.js';
 import { type Analyzer, type EventSink, type Evidence, type TimelineEvent, evidenceOf, pushEvidence } from './types.js';
 import { type TeamscopeSettings, resolveSettings } from './settings.js';
 import { PendingTakeover, type VirtualKind, round6 } from './takeover.js';
+import { PacketSummary } from './summary.js';
 import {
   type ArpView,
-  type EthView,
-  type Ipv4View,
   type VrrpView,
   isGroupMac,
   isInitialTtl,
@@ -37,6 +36,8 @@ export const ETHERTYPE_LOOPBACK = 0x9000;
 
 /** One MAC seen using one IP. */
 interface MacRec {
+  /** Index in ArpAnalyzer.recs (the hot-path cache refers to records by index). */
+  readonly id: number;
   readonly mac: number;
   first: number;
   last: number;
@@ -165,10 +166,16 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   // Hot-path cache: (IP key, MAC) → MacRec, direct mapped.
   private readonly slotKey = new Float64Array(1 << CACHE_BITS).fill(-1);
   private readonly slotMac = new Float64Array(1 << CACHE_BITS).fill(-1);
-  private readonly slotRec: (MacRec | undefined)[] = new Array(1 << CACHE_BITS);
+  private readonly slotRec = new Int32Array(1 << CACHE_BITS);
+  /** Every MacRec, packed; slotRec holds indexes into it. */
+  private readonly recs: MacRec[] = [];
 
-  constructor(settings?: Partial<TeamscopeSettings>, private readonly sink?: EventSink) {
+  private readonly sum: PacketSummary;
+
+  /** `summary`: the run's shared per-packet summary (AnalyzerContext.summary), else a private one. */
+  constructor(settings?: Partial<TeamscopeSettings>, private readonly sink?: EventSink, summary?: PacketSummary) {
     this.s = resolveSettings(settings);
+    this.sum = summary ?? new PacketSummary();
   }
 
   /** Events emitted so far (also delivered to the sink). */
@@ -177,64 +184,42 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   }
 
   onPacket(pkt: Packet): void {
-    let eth: EthView | undefined;
-    let vid = 0;
-    let ip4: Ipv4View | undefined;
-    let arp: ArpView | undefined;
-    const ls = pkt.layers;
-    for (let i = 0; i < ls.length; i++) {
-      const l = ls[i]!;
-      switch (l.layer) {
-        case 'eth':
-          if (eth === undefined) eth = l as EthView;
-          break;
-        case 'vlan':
-          if (vid === 0) vid = (l as unknown as { vid: number }).vid;
-          break;
-        case 'ipv4':
-          if (ip4 === undefined) ip4 = l as Ipv4View;
-          break;
-        case 'ipv6':
-          this.ipv6Seen = true;
-          break;
-        case 'arp':
-          arp = l as ArpView;
-          break;
-        case 'vrrp':
-          this.onVrrp(l as VrrpView);
-          break;
-        case 'carp':
-          this.carpGroups.add((l as unknown as { vhid: number }).vhid);
-          break;
-        case 'hsrp':
-          this.onHsrp(l as unknown as Record<string, unknown>);
-          break;
-      }
-    }
+    const sm = this.sum.fill(pkt);
     const t = pkt.time;
     if (t > this.lastTime) this.lastTime = t;
     if (t >= this.nextHousekeep) this.housekeep(t);
-    if (arp !== undefined) {
-      this.onArp(pkt, arp, eth, vid);
+    const vid = sm.vlan < 0 ? 0 : sm.vlan;
+    // First-hop redundancy adverts name virtual addresses (IP protocol 112, HSRP UDP 1985/2029).
+    if (sm.proto === 112 || (sm.proto === 17 && (sm.dport === 1985 || sm.dport === 2029))) this.scanFhrp(pkt);
+    if (sm.arp !== null) {
+      this.onArp(pkt, sm.arp as ArpView, sm.ethDst, vid);
       return;
     }
-    if (eth === undefined) return;
-    if (ip4 !== undefined) {
-      if (this.watches.size !== 0) this.checkWatch(pkt, eth.dst, eth.src, ip4.dst, ip4.src, vid);
-      this.onIpSource(pkt, ip4, eth.src, vid);
-    } else if (eth.type === ETHERTYPE_LOOPBACK && eth.src === eth.dst) {
-      this.learning(this.alb, eth.src, pkt);
+    if (sm.ethSrc < 0) return;
+    if (sm.ipVersion === 4) {
+      if (this.watches.size !== 0) this.checkWatch(pkt, sm.ethDst, sm.ethSrc, sm.ipDst, sm.ipSrc, vid);
+      this.onIpSource(pkt, sm.ipSrc, sm.ttl, sm.ethSrc, vid);
+    } else if (sm.ipVersion === 6) this.ipv6Seen = true;
+    else if (sm.etherType === ETHERTYPE_LOOPBACK && sm.ethSrc === sm.ethDst) this.learning(this.alb, sm.ethSrc, pkt);
+  }
+
+  private scanFhrp(pkt: Packet): void {
+    for (const l of pkt.layers) {
+      if (l.layer === 'vrrp') this.onVrrp(l as VrrpView);
+      else if (l.layer === 'carp') this.carpGroups.add((l as unknown as { vhid: number }).vhid);
+      else if (l.layer === 'hsrp') this.onHsrp(l as unknown as Record<string, unknown>);
     }
   }
 
   /** Hot path: remember that `mac` sent from IP `ip4.src` (non-routed frames only). */
-  private onIpSource(pkt: Packet, ip4: Ipv4View, mac: number, vid: number): void {
-    const src = ip4.src;
-    if (src === 0 || src >>> 28 >= 14 || !isInitialTtl(ip4.ttl) || isGroupMac(mac)) return;
+  private onIpSource(pkt: Packet, src: number, ttl: number, mac: number, vid: number): void {
+    if (src === 0 || src >>> 28 >= 14 || !isInitialTtl(ttl) || isGroupMac(mac)) return;
     const key = vid === 0 ? src : vid * 4294967296 + src;
-    const h = (Math.imul(src ^ (mac | 0) ^ ((mac / 4294967296) | 0) ^ Math.imul(vid, 0x85ebca6b), 0x9e3779b1) >>> (32 - CACHE_BITS));
+    // IP and MAC mixed separately (a MAC derived from the IP must not cancel it out), then finalised.
+    let h = Math.imul(src, 0x9e3779b1) ^ Math.imul(mac | 0, 0x85ebca6b) ^ Math.imul(((mac / 4294967296) | 0) + vid, 0xc2b2ae35);
+    h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> (32 - CACHE_BITS);
     if (this.slotKey[h] === key && this.slotMac[h] === mac) {
-      const r = this.slotRec[h]!;
+      const r = this.recs[this.slotRec[h]!]!;
       r.last = pkt.time;
       r.lastInput = pkt.frame.iface.input;
       r.lastFrame = pkt.frame.index;
@@ -251,7 +236,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     r.ipFrames++;
     this.slotKey[h] = key;
     this.slotMac[h] = mac;
-    this.slotRec[h] = r;
+    this.slotRec[h] = r.id;
     if (st.owner === null) this.setOwner(st, r, pkt.time, 'ip');
     else if (st.owner !== r && st.conflict === null && st.pending?.toMac !== mac && st.candidate === null && st.pending?.fromMac !== mac) {
       // A MAC other than the owner sends from the IP without having claimed it in ARP: a move
@@ -312,8 +297,9 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       st.macsDropped++;
       return null;
     }
-    const r: MacRec = { mac, first: pkt.time, last: pkt.time, lastInput: pkt.frame.iface.input, lastFrame: pkt.frame.index, arpClaims: 0, lastClaim: -Infinity, ipFrames: 0 };
+    const r: MacRec = { id: this.recs.length, mac, first: pkt.time, last: pkt.time, lastInput: pkt.frame.iface.input, lastFrame: pkt.frame.index, arpClaims: 0, lastClaim: -Infinity, ipFrames: 0 };
     ms.push(r);
+    this.recs.push(r);
     if (st.virtual === null) st.virtual = this.virtualOfMac(mac);
     return r;
   }
@@ -343,7 +329,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   // ---------------------------------------------------------------------------------------------
   // ARP
 
-  private onArp(pkt: Packet, a: ArpView, eth: EthView | undefined, vid: number): void {
+  private onArp(pkt: Packet, a: ArpView, ethDst: number, vid: number): void {
     const kind = a.kind;
     this.kinds[kind] = (this.kinds[kind] ?? 0) + 1;
     if (kind === 'rarp-request' || kind === 'rarp-reply') {
@@ -354,7 +340,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     const t = pkt.time;
     const ev = evidenceOf(pkt);
     // Unicast ARP to a MAC a takeover watches (Linux re-checks a stale entry by unicast request).
-    if (eth !== undefined && this.watches.size !== 0 && !isGroupMac(eth.dst)) this.checkWatch(pkt, eth.dst, a.sha, a.tpa, a.spa, vid);
+    if (ethDst >= 0 && this.watches.size !== 0 && !isGroupMac(ethDst)) this.checkWatch(pkt, ethDst, a.sha, a.tpa, a.spa, vid);
     if (kind === 'probe') {
       const st = this.state(ipKey(a.tpa, vid), a.tpa, vid);
       this.totals.probes++;

@@ -186,7 +186,8 @@ export const vrrp: Dissector<VrrpLayer, VrrpFields> = {
     if (!v3 && p < end) authData = buf.subarray(p, Math.min(p + AUTH_LEN, end));
 
     let checksumStatus = 2;
-    if (parentComplete(pkt, end) && need <= have && (!v3 || parent !== null)) {
+    // Over the whole IP payload, as Wireshark does, even when Count IP Addrs disagrees with its length.
+    if (parentComplete(pkt, end) && (!v3 || parent !== null)) {
       let sum = inetSum(buf, off, end);
       if (v3 && parent !== null) {
         sum += parent.layer === 'ipv4' ? pseudoSum4(parent.src, parent.dst, PROTO_VRRP, have) : pseudoSum6(parent.src, parent.dst, PROTO_VRRP, have);

@@ -1,0 +1,237 @@
+// What every command shares: exit codes, one-line errors, option parsers, and a batched stdout
+// that streams with backpressure and goes quiet when the reader of a pipe goes away (`| head`).
+import { InvalidArgumentError } from 'commander';
+import { filterAliases, type Registry } from '../../dissectors/registry.js';
+
+/**
+ * The process exit codes of every command (documented in the README, "Exit codes").
+ * Several conditions at once: the highest-priority one wins, in the order
+ * UNREADABLE > PARTIAL > USAGE > FINDINGS > OK (INTERNAL trumps all).
+ */
+export const ExitCode = {
+  /** Everything read and processed; no finding at or above --fail-on. */
+  OK: 0,
+  /** Findings at or above the --fail-on severity (analyze and the analyzer commands). */
+  FINDINGS: 1,
+  /** Bad command line: unknown command or option, bad option value, missing argument. */
+  USAGE: 2,
+  /** An input could not be read at all: missing, a directory, no permission, not a capture. */
+  UNREADABLE: 3,
+  /** An input is damaged part-way: everything readable before the damage was processed and printed. */
+  PARTIAL: 4,
+  /** A bug in teamscope (the message says so); please report it. */
+  INTERNAL: 5,
+} as const;
+
+/** One of the documented exit codes. */
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+const PRIORITY: Record<number, number> = { 0: 0, 1: 1, 2: 2, 4: 3, 3: 4, 5: 5 };
+
+/** Record an exit code for the process, keeping the higher-priority one when several apply. */
+export function setExitCode(code: ExitCodeValue): void {
+  const cur = typeof process.exitCode === 'number' ? process.exitCode : 0;
+  if ((PRIORITY[code] ?? 5) > (PRIORITY[cur] ?? 0)) process.exitCode = code;
+}
+
+/** An error a command reports as one line with a given exit code (no stack trace). */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue = ExitCode.USAGE,
+  ) {
+    super(message);
+  }
+}
+
+/** Print one line on stderr, prefixed with the program name. */
+export function say(message: string): void {
+  process.stderr.write(`teamscope: ${message.replace(/\s*\n\s*/g, ' ').trimEnd()}\n`);
+}
+
+/** Report a failure as one line on stderr and record its exit code (never a stack trace unless TEAMSCOPE_DEBUG). */
+export function reportError(err: unknown): void {
+  if (err instanceof CliError) {
+    say(err.message);
+    setExitCode(err.exitCode);
+  } else if (err instanceof Error && err.name === 'CaptureError') {
+    // src/capture/errors.ts CaptureError: an input that cannot be opened; its message is one line.
+    say(err.message);
+    setExitCode(ExitCode.UNREADABLE);
+  } else if (isErrno(err) && (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED')) {
+    // The reader of our output went away (`| head`): stop quietly.
+  } else {
+    const msg = err instanceof Error ? err.message : String(err);
+    say(`internal error: ${msg} (this is a bug; please report it${process.env.TEAMSCOPE_DEBUG ? '' : ', with TEAMSCOPE_DEBUG=1 for the stack'})`);
+    if (process.env.TEAMSCOPE_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    setExitCode(ExitCode.INTERNAL);
+  }
+}
+
+function isErrno(e: unknown): e is NodeJS.ErrnoException {
+  return typeof e === 'object' && e !== null && 'code' in e;
+}
+
+/** Wrap a command's action so any failure becomes one line on stderr and an exit code. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      reportError(err);
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Option parsers (commander `argParser`s): they throw InvalidArgumentError, which main.ts turns
+// into one line and exit code 2.
+
+/** Parse a whole number ≥ `min` (e.g. `-c 10`). */
+export function intOption(min = 0): (value: string) => number {
+  return (value: string) => {
+    const v = value.trim();
+    if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`expected a whole number${min > 0 ? ` ≥ ${min}` : ''}, got '${value}'.`);
+    return Number(v);
+  };
+}
+
+/** Parse a non-negative number (seconds, ratios). */
+export function numberOption(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got '${value}'.`);
+  return n;
+}
+
+/** Accumulate a repeatable option (`--decode-as A --decode-as B`). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return previous ? [...previous, value] : [value];
+}
+
+/** Accept only one of `choices`. */
+export function choiceOption<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value: string) => {
+    if (!(choices as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${choices.join(', ')}, got '${value}'.`);
+    return value as T;
+  };
+}
+
+/** How `dissect` prints times: capture time (UTC), seconds since the first frame, or epoch seconds. */
+export type TimeFormat = 'absolute' | 'relative' | 'epoch';
+export const TIME_FORMATS: readonly TimeFormat[] = ['absolute', 'relative', 'epoch'];
+
+/**
+ * Resolve `--only lacp,arp,heartbeat` into the set of layer names to keep, expanding the registry's
+ * filter aliases (heartbeat = mscs, knet, vrrp, carp, hsrp; slow; ip). Unknown names are a usage error.
+ */
+export function parseOnly(specs: readonly string[] | undefined, reg: Registry): Set<string> | null {
+  if (!specs || specs.length === 0) return null;
+  const known = new Set(reg.names());
+  const out = new Set<string>();
+  for (const spec of specs) {
+    for (const raw of spec.split(',')) {
+      const w = raw.trim().toLowerCase();
+      if (w === '') continue;
+      const alias = filterAliases[w];
+      if (alias) for (const a of alias) out.add(a);
+      else if (known.has(w)) out.add(w);
+      else {
+        const words = [...known, ...Object.keys(filterAliases)].sort();
+        throw new CliError(`--only: unknown protocol '${raw.trim()}' (known: ${[...new Set(words)].join(', ')})`);
+      }
+    }
+  }
+  return out;
+}
+
+/** Apply `--decode-as TABLE=KEY:PROTO` rules to a registry; a bad rule is a usage error. */
+export function applyDecodeAs(rules: readonly string[] | undefined, reg: Registry): void {
+  for (const r of rules ?? []) {
+    try {
+      reg.decodeAsRule(r);
+    } catch (err) {
+      throw new CliError(err instanceof Error ? err.message : String(err));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output.
+
+/**
+ * Batched text output to a stream (stdout by default). `write` appends to a string; `maybeFlush`
+ * hands it to the stream once it holds ~64 KiB, awaiting 'drain' when the stream pushes back.
+ * When the far end of a pipe closes (EPIPE), `closed` becomes true and further output is dropped,
+ * so a command reading a large capture into `| head` stops early and exits quietly.
+ */
+export class Output {
+  private buf = '';
+  closed = false;
+  private readonly onError = (err: NodeJS.ErrnoException) => {
+    this.closed = true;
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') this.error = err;
+  };
+  /** A write error other than a closed pipe (reported by the command). */
+  error: Error | null = null;
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream = process.stdout,
+    private readonly limit = 1 << 16,
+  ) {
+    stream.on('error', this.onError);
+  }
+
+  write(s: string): void {
+    this.buf += s;
+  }
+
+  /** Flush when the batch is big enough; await only when the stream asks us to wait. */
+  maybeFlush(): Promise<void> | undefined {
+    if (this.buf.length < this.limit) return undefined;
+    return this.flush();
+  }
+
+  /** Hand everything buffered to the stream, and wait while it drains. */
+  async flush(): Promise<void> {
+    if (this.closed) {
+      this.buf = '';
+      return;
+    }
+    if (this.buf.length === 0) return;
+    const s = this.buf;
+    this.buf = '';
+    let ok: boolean;
+    try {
+      ok = this.stream.write(s);
+    } catch (err) {
+      this.onError(err as NodeJS.ErrnoException);
+      return;
+    }
+    if (!ok && !this.closed) await drained(this.stream);
+  }
+
+  /** Flush and detach from the stream. */
+  async end(): Promise<void> {
+    await this.flush();
+    // Let a pending EPIPE surface before we decide how the command went.
+    await new Promise<void>((r) => setImmediate(r));
+    this.stream.off('error', this.onError);
+    this.stream.on('error', () => {});
+    if (this.error) throw this.error;
+  }
+}
+
+function drained(stream: NodeJS.WritableStream): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('error', done);
+    stream.on('close', done);
+  });
+}

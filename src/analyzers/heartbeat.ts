@@ -11,6 +11,7 @@ import { type TeamscopeSettings, canonicalIp, resolveSettings } from './settings
 import { type SubnetClass, breachedProfiles, delayThreshold } from './profiles.js';
 import { type Cidr, type SubnetDecision, type SubnetKnowledge, classifyRoute, parseCidr } from './subnet.js';
 import { Series, type Summary } from './stats.js';
+import { PacketSummary } from './summary.js';
 import type { ArpView, EthView, Ipv4View, Ipv6View, UdpView } from './views.js';
 
 /** UDP port of Windows cluster heartbeats (NetFT). */
@@ -148,8 +149,12 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   private readonly noteSet = new Set<string>();
   private readonly knowledge: SubnetKnowledge;
 
-  constructor(settings?: Partial<TeamscopeSettings>, private readonly sink?: EventSink) {
+  private readonly sum: PacketSummary;
+
+  /** `summary`: the run's shared per-packet summary (AnalyzerContext.summary), else a private one. */
+  constructor(settings?: Partial<TeamscopeSettings>, private readonly sink?: EventSink, summary?: PacketSummary) {
     this.s = resolveSettings(settings);
+    this.sum = summary ?? new PacketSummary();
     this.subnets = this.s.subnets.map(parseCidr);
     this.sites = this.s.sites.map(parseCidr);
     const v4 = (b: Uint8Array) => (b.length === 4 ? ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]! : -1);
@@ -169,6 +174,20 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   }
 
   onPacket(pkt: Packet): void {
+    const sm = this.sum.fill(pkt);
+    if (pkt.time > this.lastTime) this.lastTime = pkt.time;
+    if (sm.arp !== null) {
+      this.onArp(sm.arp as ArpView);
+      return;
+    }
+    if (sm.proto !== 17) return;
+    const sp0 = sm.sport;
+    const dp0 = sm.dport;
+    if (sp0 !== MSCS_PORT && dp0 !== MSCS_PORT && !(dp0 >= KNET_PORT_FIRST && dp0 <= KNET_PORT_LAST) && !(sp0 >= KNET_PORT_FIRST && sp0 <= KNET_PORT_LAST)) {
+      // --decode-as may put mscs/knet on other ports: only then is the last layer one of them.
+      const last = pkt.layers[pkt.layers.length - 1];
+      if (last === undefined || (last.layer !== 'mscs' && last.layer !== 'knet')) return;
+    }
     let eth: EthView | undefined;
     let ip4: Ipv4View | undefined;
     let ip6: Ipv6View | undefined;
@@ -203,11 +222,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
           break;
       }
     }
-    if (pkt.time > this.lastTime) this.lastTime = pkt.time;
-    if (arp !== undefined) {
-      this.onArp(arp);
-      return;
-    }
+    void arp;
     if (udp === undefined || (ip4 === undefined && ip6 === undefined)) return;
     const sp = udp.srcPort;
     const dp = udp.dstPort;

@@ -7,6 +7,7 @@ import { ipv4Text, ipv6Text } from '../../dissectors/core.js';
 import { type Analyzer, type EventSink, type Evidence, type TimelineEvent, evidenceOf } from './types.js';
 import { type TeamscopeSettings, resolveSettings } from './settings.js';
 import { Series, type Summary } from './stats.js';
+import { PacketSummary } from './summary.js';
 import type { Ipv4View, Ipv6View } from './views.js';
 
 /** Redundancy protocols handled here. */
@@ -124,8 +125,12 @@ export class VrrpAnalyzer implements Analyzer<FhrpSection> {
   private readonly events: TimelineEvent[] = [];
   private lastTime = 0;
 
-  constructor(settings?: Partial<TeamscopeSettings>, private readonly sink?: EventSink) {
+  private readonly sum: PacketSummary;
+
+  /** `summary`: the run's shared per-packet summary (AnalyzerContext.summary), else a private one. */
+  constructor(settings?: Partial<TeamscopeSettings>, private readonly sink?: EventSink, summary?: PacketSummary) {
     this.s = resolveSettings(settings);
+    this.sum = summary ?? new PacketSummary();
   }
 
   emitted(): readonly TimelineEvent[] {
@@ -133,6 +138,11 @@ export class VrrpAnalyzer implements Analyzer<FhrpSection> {
   }
 
   onPacket(pkt: Packet): void {
+    const sm = this.sum.fill(pkt);
+    if (sm.proto !== 112 && !(sm.proto === 17 && (sm.dport === 1985 || sm.dport === 2029 || sm.sport === 1985 || sm.sport === 2029))) {
+      if (pkt.time > this.lastTime) this.lastTime = pkt.time;
+      return;
+    }
     let ip4: Ipv4View | undefined;
     let ip6: Ipv6View | undefined;
     let vid = 0;

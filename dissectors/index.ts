@@ -30,6 +30,11 @@ import { ipv4, ipv4Raw } from './ipv4.js';
 import { ipv6, ipv6Raw } from './ipv6.js';
 import { udp } from './udp.js';
 import { tcp } from './tcp.js';
+import { carp } from './carp.js';
+import { vrrp } from './vrrp.js';
+import { hsrp } from './hsrp.js';
+import { knet, KNET_PORTS } from './knet.js';
+import { mscs } from './mscs.js';
 registry.add('linktype', 101, ipv4Raw); // LINKTYPE_RAW: IPv4 or IPv6 by the version nibble (added first:
 registry.add('linktype', 101, ipv6Raw); // the plain ipv4/ipv6 added below stay the ones known by name)
 registry.add('ethertype', 0x0800, ipv4);
@@ -38,11 +43,6 @@ registry.add('ethertype', 0x86dd, ipv6);
 registry.add('linktype', 229, ipv6);
 registry.add('ip.proto', 17, udp);
 registry.add('ip.proto', 6, tcp);
-import { carp } from './carp.js';
-import { vrrp } from './vrrp.js';
-import { hsrp } from './hsrp.js';
-import { knet, KNET_PORTS } from './knet.js';
-import { mscs } from './mscs.js';
 registry.add('ip.proto', 112, carp); // CARP's heuristic first, then VRRP (PROTOCOLS.md §2.8)
 registry.add('ip.proto', 112, vrrp);
 registry.add('udp.port', 1985, hsrp);

@@ -615,12 +615,12 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     }
     // Members active over time for the inference epochs (down intervals split them).
     const downs = this.mDownList.slice(0, n);
-    const active: number[] = [];
-    for (let m = 0; m < n; m++) if (this.mPkts[m]! > 0) active.push(m);
+    const order = ms.ordered();
+    const active = order.filter((m) => this.mPkts[m]! > 0);
     const inf = inferPolicies(ft, txFlows, { members: active, downs, names: ms.members.map((x) => x.name), teamKnown: known, sampled });
 
     const members: MemberResult[] = [];
-    for (let m = 0; m < n; m++) {
+    for (const m of order) {
       const id = ms.members[m]!;
       const series = { packets: [] as number[], bytes: [] as number[] };
       const nb = Number.isNaN(this.bStart) ? 0 : this.bIdx + 1;
@@ -648,8 +648,8 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       });
     }
     const basis: 'tx' | 'all' = known ? 'tx' : 'all';
-    const loadP = members.map((x, m) => (known ? tx[2 * m]! : x.packets));
-    const loadB = members.map((x, m) => (known ? tx[2 * m + 1]! : x.bytes));
+    const loadP = members.map((x) => (known ? x.tx!.packets : x.packets));
+    const loadB = members.map((x) => (known ? x.tx!.bytes : x.bytes));
     const dist: DistributionSection = {
       members: n,
       packets: this.totalPkts,

@@ -211,18 +211,22 @@ function evaluateClosed(c: PolicyCandidate, eps: Epoch[], names: string[]): Poli
       perm.forEach((j, r) => (order![r] = names[e.members[j]!] ?? `member${e.members[j]}`));
     }
   }
-  return {
+  const consistent = total > 0 && explained === total;
+  const r: PolicyResult = {
     name: c.name,
     title: c.title,
     family: c.family,
     closedForm: true,
-    consistent: total > 0 && explained === total,
+    consistent,
     explained: total ? explained / total : 0,
     flows: total,
     explainedFlows: explained,
-    chance: Math.min(1, Math.exp(logChance)),
-    order,
   };
+  if (consistent) {
+    r.chance = Math.min(1, Math.exp(logChance));
+    r.order = order;
+  }
+  return r;
 }
 
 function evaluateKey(c: PolicyCandidate, eps: Epoch[]): PolicyResult {
@@ -307,7 +311,15 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
   const exact = policies.filter((p) => p.closedForm && p.consistent && (p.chance ?? 1) < MAX_CHANCE);
   if (exact.length > 0) {
     const fams = new Set(exact.map((p) => p.name.replace(/@.*/, '')));
-    const names = exact.map((p) => p.title).join(', ');
+    // Kernel-version variants of one policy that predict alike are named once, with the variants after.
+    const byFam = new Map<string, PolicyResult[]>();
+    for (const p of exact) {
+      const f = p.name.replace(/@.*/, '');
+      byFam.set(f, [...(byFam.get(f) ?? []), p]);
+    }
+    const names = [...byFam.values()]
+      .map((ps) => (ps.length === 1 ? ps[0]!.title : `${ps[0]!.title} (or ${ps.length - 1} kernel variant${ps.length > 2 ? 's' : ''} that predict alike)`))
+      .join(', ');
     const verdict: Verdict = fams.size === 1 ? 'explained' : 'ambiguous';
     const conclusion =
       verdict === 'explained'

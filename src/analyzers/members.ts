@@ -21,6 +21,8 @@ export interface MemberIdentity {
   macs: string[];
   /** Input index of its (first) interface, -1 for MAC members. */
   input: number;
+  /** Report order: MAC members as given, then interfaces in capture order, SLL2 indexes by number. */
+  rank: number;
 }
 
 /**
@@ -60,7 +62,7 @@ export class MemberSet {
       const mac = parseMac(key);
       if (Number.isNaN(mac)) this.ifaceNames.set(key, name);
       else {
-        const idx = this.add(name, 'mac', -1);
+        const idx = this.add(name, 'mac', -1, -1e9 + this.members.length);
         this.members[idx]!.macs.push(key.toLowerCase());
         this.macMember.set(mac, idx);
       }
@@ -113,7 +115,7 @@ export class MemberSet {
     if (m !== undefined) return m;
     const raw = `ifindex:${f.ifindex}`;
     const name = this.ifaceNames.get(raw) ?? this.ifaceNames.get(`${f.iface.name}:${raw}`) ?? raw;
-    const idx = this.add(name, 'ifindex', f.iface.input);
+    const idx = this.add(name, 'ifindex', f.iface.input, f.iface.id * 0x100000000 + 1 + (f.ifindex >>> 0));
     if (!this.members[idx]!.ifaces.includes(raw)) this.members[idx]!.ifaces.push(raw);
     this.ifindexMember.set(key, idx);
     return idx;
@@ -138,13 +140,18 @@ export class MemberSet {
       name = seen === undefined || seen === id ? raw : `${raw}#${f.iface.input}.${f.iface.index}`;
       if (seen === undefined) this.ifaceNameSeen.set(raw, id);
     }
-    const idx = this.add(name, 'interface', f.iface.input);
+    const idx = this.add(name, 'interface', f.iface.input, f.iface.id * 0x100000000);
     if (!this.members[idx]!.ifaces.includes(raw)) this.members[idx]!.ifaces.push(raw);
     this.ifaceMember[id] = idx;
     return idx;
   }
 
-  private add(name: string, source: MemberSource, input: number): number {
+  /** Member indexes in report order. */
+  ordered(): number[] {
+    return this.members.map((_, i) => i).sort((a, b) => this.members[a]!.rank - this.members[b]!.rank);
+  }
+
+  private add(name: string, source: MemberSource, input: number, rank: number): number {
     const have = this.byName.get(name);
     if (have !== undefined) return have;
     if (this.members.length >= MAX_MEMBERS) {
@@ -152,7 +159,7 @@ export class MemberSet {
       return MAX_MEMBERS - 1;
     }
     const idx = this.members.length;
-    this.members.push({ name, source, ifaces: [], macs: [], input });
+    this.members.push({ name, source, ifaces: [], macs: [], input, rank });
     this.byName.set(name, idx);
     return idx;
   }

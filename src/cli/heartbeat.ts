@@ -1,0 +1,30 @@
+// `teamscope heartbeat CAPTURE...`: cluster heartbeats (Windows UDP 3343, corosync/knet) per route
+// and node pair against the threshold profile, and VRRP/HSRP/CARP adverts with master changes.
+import type { Command } from 'commander';
+import { HeartbeatAnalyzer, type HeartbeatSection } from '../analyzers/heartbeat.js';
+import { thresholdOptions } from '../analyzers/settings.js';
+import { type FhrpSection, VrrpAnalyzer } from '../analyzers/vrrp.js';
+import { renderHeartbeats, renderVrrp } from '../report/heartbeat.js';
+import { action } from './common.js';
+import { commonOptions, runOneAnalyzer } from './one-analyzer.js';
+
+/** Add the `heartbeat` command to `program`. */
+export function registerHeartbeat(program: Command): Command {
+  const cmd = program
+    .command('heartbeat')
+    .description('cluster heartbeats per route and node pair (gaps vs Delay × Threshold, latency), VRRP/HSRP/CARP adverts and master changes')
+    .argument('<capture...>', 'pcap files (- for stdin)');
+  commonOptions(cmd);
+  for (const o of thresholdOptions()) cmd.addOption(o);
+  cmd.action(
+    action(async (files: string[], opts: Record<string, unknown>) => {
+      await runOneAnalyzer(
+        files,
+        opts,
+        [(ctx) => new HeartbeatAnalyzer(ctx.settings, ctx.sink, ctx.summary), (ctx) => new VrrpAnalyzer(ctx.settings, ctx.sink, ctx.summary)],
+        (r, o) => [renderHeartbeats(r.heartbeats as HeartbeatSection, r.events, o), renderVrrp(r.vrrp as FhrpSection, r.events, o)].filter(Boolean).join('\n'),
+      );
+    }),
+  );
+  return cmd;
+}

@@ -125,9 +125,9 @@ function isAddressList(d: FieldDesc): boolean {
 export function valueText(d: FieldDesc, v: unknown): string {
   switch (d.kind) {
     case 'mac':
-      return typeof v === 'number' ? macText(v) : genericText(v);
+      return typeof v === 'number' ? (v < 0 ? '-' : macText(v)) : genericText(v);
     case 'ipv4':
-      return typeof v === 'number' ? ipv4Text(v) : genericText(v);
+      return typeof v === 'number' ? (v < 0 ? '-' : ipv4Text(v)) : genericText(v);
     case 'ipv6':
       return v instanceof Uint8Array && v.length >= 16 ? ipv6Text(v, 0) : genericText(v);
     case 'bytes':
@@ -185,9 +185,13 @@ export function flagBitLine(v: number, f: FlagDesc, width: number): string {
 export function valueJson(d: FieldDesc | undefined, v: unknown): unknown {
   if (v === undefined || v === null) return null;
   if (d) {
-    if (d.kind === 'mac' && typeof v === 'number') return macText(v);
-    if (d.kind === 'ipv4' && typeof v === 'number') return ipv4Text(v);
-    if (d.kind === 'list' && Array.isArray(v)) return v.map((x) => (typeof x === 'number' && isAddressList(d) ? ipv4Text(x) : valueJson(undefined, x)));
+    // Dissectors mark an address that is absent (other sizes, not captured) with -1.
+    if (d.kind === 'mac' && typeof v === 'number') return v < 0 ? null : macText(v);
+    if (d.kind === 'ipv4' && typeof v === 'number') return v < 0 ? null : ipv4Text(v);
+    if (d.kind === 'list' && Array.isArray(v)) {
+      const addrs = isAddressList(d);
+      return v.map((x) => (addrs && typeof x === 'number' ? ipv4Text(x) : addrs && x instanceof Uint8Array && x.length === 16 ? ipv6Text(x, 0) : valueJson(undefined, x)));
+    }
   }
   if (v instanceof Uint8Array) return d?.kind === 'ipv6' && v.length >= 16 ? ipv6Text(v, 0) : hexText(v);
   if (Array.isArray(v)) return v.map((x) => valueJson(undefined, x));
@@ -251,6 +255,14 @@ export class PacketRenderer {
       const l = ls[i]! as unknown as Record<string, unknown> & LayerMeta;
       const s = this.shape(l.layer);
       if (s.src && s.dst) return `${valueText(s.src, l[s.src.name])} → ${valueText(s.dst, l[s.dst.name])}`;
+    }
+    // Linux cooked captures carry only the sender's link address.
+    for (let i = ls.length - 1; i >= 0; i--) {
+      const l = ls[i]! as unknown as Record<string, unknown> & LayerMeta;
+      const s = this.shape(l.layer);
+      const src = s.byName.get('src');
+      const v = src ? l[src.name] : undefined;
+      if (src && src.kind === 'mac' && typeof v === 'number' && v >= 0) return `${macText(v)} → ?`;
     }
     return '? → ?';
   }

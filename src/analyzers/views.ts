@@ -80,18 +80,23 @@ export const HSRP1_MAC = 0x00000c07ac00;
 /** 0x00000c9ff000..0x00000c9fffff: HSRPv2 virtual MAC (12-bit group). */
 export const HSRP2_MAC = 0x00000c9ff000;
 
+/** 0x000573a00000..0x000573a00fff: HSRP for IPv6 virtual MAC (12-bit group; Cisco documentation). */
+export const HSRP6_MAC = 0x000573a00000;
+
 /** Which first-hop redundancy protocol a MAC is a virtual MAC of ('vrrp' also covers CARP), or null. */
 export function virtualMacProtocol(mac: number): 'vrrp' | 'hsrp' | null {
   const base = mac - (mac % 256);
   if (base === VRRP_MAC_V4 || base === VRRP_MAC_V6) return 'vrrp';
   if (base === HSRP1_MAC) return 'hsrp';
-  if (mac - (mac % 4096) === HSRP2_MAC) return 'hsrp';
+  const base12 = mac - (mac % 4096);
+  if (base12 === HSRP2_MAC || base12 === HSRP6_MAC) return 'hsrp';
   return null;
 }
 
 /** The group (VRID/VHID/HSRP group) encoded in a virtual MAC. */
 export function virtualMacGroup(mac: number): number {
-  return mac - (mac % 4096) === HSRP2_MAC ? mac % 4096 : mac % 256;
+  const base12 = mac - (mac % 4096);
+  return base12 === HSRP2_MAC || base12 === HSRP6_MAC ? mac % 4096 : mac % 256;
 }
 
 /** Is the I/G (group) bit set: broadcast or multicast MAC. */

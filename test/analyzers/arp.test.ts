@@ -191,3 +191,23 @@ describe('ARP ownership and takeovers', () => {
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(200 * 1024 * 1024);
   });
 });
+
+describe('virtual MACs', () => {
+  it('VRRP v4/v6, HSRP v1/v2/IPv6 ranges and their group numbers', async () => {
+    const { virtualMacProtocol, virtualMacGroup } = await import('../../src/analyzers/views.js');
+    const cases: [string, string | null, number][] = [
+      ['00:00:5e:00:01:2a', 'vrrp', 42],
+      ['00:00:5e:00:02:2d', 'vrrp', 45],
+      ['00:00:0c:07:ac:0a', 'hsrp', 10],
+      ['00:00:0c:9f:f0:0a', 'hsrp', 10],
+      ['00:00:0c:9f:ff:ff', 'hsrp', 4095],
+      ['00:05:73:a0:01:00', 'hsrp', 256],
+      ['00:00:5e:00:03:01', null, 1],
+      ['00:00:0c:9f:e0:01', null, 1],
+    ];
+    for (const [m, p, g] of cases) {
+      expect(virtualMacProtocol(mac(m))).toBe(p);
+      if (p) expect(virtualMacGroup(mac(m))).toBe(g);
+    }
+  });
+});

@@ -201,6 +201,7 @@ export const arp: Dissector<ArpLayer, ArpFields> = {
     const hlen = buf[off + 4]!;
     const plen = buf[off + 5]!;
     const opcode = u16(buf, off + 6);
+    if (htype === ARPHRD_ATM2225) return decodeAtmArp(buf, off, end, pkt, ptype, hlen, plen, opcode);
     const total = ARP_FIXED_LEN + 2 * (hlen + plen);
     const len = total <= have ? total : have;
     if (total > have) shortLayer(pkt, 'arp', off, total, have);
@@ -257,6 +258,19 @@ export const arp: Dissector<ArpLayer, ArpFields> = {
   },
 
   encode(f: ArpFields, payload?: Uint8Array): Uint8Array {
+    if (f.htype === ARPHRD_ATM2225) {
+      // ATMARP: the fixed part as given, then the rest of the header verbatim (see decodeAtmArp).
+      const rest = f.addrs ?? new Uint8Array(0);
+      const out = new Uint8Array(ARP_FIXED_LEN + rest.length + (payload?.length ?? 0));
+      putU16(out, 0, f.htype);
+      putU16(out, 2, f.ptype ?? 0x0800);
+      out[4] = f.hlen ?? 0;
+      out[5] = f.plen ?? 0;
+      putU16(out, 6, f.opcode);
+      out.set(rest, ARP_FIXED_LEN);
+      if (payload) out.set(payload, ARP_FIXED_LEN + rest.length);
+      return out;
+    }
     const hlen = f.hlen ?? 6;
     const plen = f.plen ?? 4;
     const total = ARP_FIXED_LEN + 2 * (hlen + plen);
@@ -309,6 +323,45 @@ export const arp: Dissector<ArpLayer, ArpFields> = {
     }
   },
 };
+
+/** ARP hardware type 19: ATM (RFC 2225), whose ATMARP packets have their own layout (RFC 2225 §8.7). */
+export const ARPHRD_ATM2225 = 19;
+
+/**
+ * ATMARP (RFC 2225 §8.7): after ar$hrd, ar$pro come ar$shtl, ar$sstl, ar$op, ar$spln, ar$thtl, ar$tstl,
+ * ar$tpln (type-and-length octets, low 6 bits = length), then the six variable addresses. Wireshark
+ * dissects this layout (packet-arp.c calls atmarp for ARPHRD_ATM2225); teamscope only checks its length,
+ * keeps everything after the first 8 octets in `addrs` (hlen = ar$shtl, plen = ar$sstl), and notes it.
+ */
+function decodeAtmArp(buf: Uint8Array, off: number, end: number, pkt: Packet, ptype: number, shtl: number, sstl: number, opcode: number): ArpLayer {
+  const have = end - off;
+  let total = 12;
+  if (have >= 12) total += (shtl & 0x3f) + (sstl & 0x3f) + buf[off + 8]! + (buf[off + 9]! & 0x3f) + (buf[off + 10]! & 0x3f) + buf[off + 11]!;
+  const len = total <= have ? total : have;
+  if (total > have) shortLayer(pkt, 'arp', off, total, have);
+  problem(pkt, 'arp', 'arp.atmarp', 'unusual', 'note', off, 'arp: ATMARP (RFC 2225 §8.7) addresses are not decoded');
+  return {
+    layer: 'arp',
+    off,
+    len,
+    payloadOff: off + len,
+    payloadEnd: end,
+    nextTable: null,
+    nextKey: -1,
+    nextKey2: -1,
+    htype: ARPHRD_ATM2225,
+    ptype,
+    hlen: shtl,
+    plen: sstl,
+    opcode,
+    sha: -1,
+    spa: -1,
+    tha: -1,
+    tpa: -1,
+    kind: 'other',
+    addrs: buf.subarray(off + ARP_FIXED_LEN, off + len),
+  };
+}
 
 /** Address bytes of any size as colon-separated hex ('?' where not captured). */
 function addrText(b: Uint8Array, at: number, n: number): string {

@@ -218,7 +218,7 @@ export const lacp: Dissector<LacpLayer, LacpFields> = {
   name: 'lacp',
   title: 'Link Aggregation Control Protocol',
   fields: [
-    { name: 'subtype', title: 'Subtype', kind: 'uint', hex: true, tshark: 'slow.subtype' },
+    { name: 'subtype', title: 'Subtype', kind: 'uint', hex: true, tshark: 'slow.subtype#0' },
     { name: 'version', title: 'LACP Version', kind: 'uint', hex: true, tshark: 'lacp.version' },
     { name: 'actorType', title: 'Actor TLV type', kind: 'uint', hex: true, names: lacpTlvTypeNames, tshark: 'lacp.tlv_type#0' },
     { name: 'actorLength', title: 'Actor TLV length', kind: 'uint', tshark: 'lacp.tlv_length#0' },

@@ -73,7 +73,7 @@ export const marker: Dissector<MarkerLayer, MarkerFields> = {
   name: 'marker',
   title: 'Marker Protocol',
   fields: [
-    { name: 'subtype', title: 'Subtype', kind: 'uint', hex: true, tshark: 'slow.subtype' },
+    { name: 'subtype', title: 'Subtype', kind: 'uint', hex: true, tshark: 'slow.subtype#0' },
     { name: 'version', title: 'Version Number', kind: 'uint', hex: true, tshark: 'marker.version' },
     { name: 'tlvType', title: 'TLV Type', kind: 'uint', hex: true, names: markerTlvTypeNames, tshark: 'marker.tlvType#0' },
     { name: 'tlvLength', title: 'TLV Length', kind: 'uint', tshark: 'marker.tlvLen#0' },

@@ -105,7 +105,7 @@ export const ossp: Dissector<OsspLayer, OsspFields> = {
   name: 'ossp',
   title: 'Organization Specific Slow Protocol',
   fields: [
-    { name: 'subtype', title: 'Subtype', kind: 'uint', hex: true, tshark: 'slow.subtype' },
+    { name: 'subtype', title: 'Subtype', kind: 'uint', hex: true, tshark: 'slow.subtype#0' },
     { name: 'oui', title: 'OUI', kind: 'uint', hex: true, names: osspOuiNames, tshark: 'ossp.oui' },
     { name: 'ituSubtype', title: 'ITU-T OSSP Subtype', kind: 'uint', hex: true, tshark: 'ossp.itu.subtype' },
     { name: 'esmcVersion', title: 'ESMC Version', kind: 'uint', tshark: 'ossp.esmc.version' },

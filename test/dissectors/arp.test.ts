@@ -4,7 +4,7 @@ import { arp, classifyArp, isGratuitous, type ArpFields, type ArpKind } from '..
 import { getLayer, parseIpv4, parseMac } from '../../dissectors/core.js';
 import { ethernet } from '../../dissectors/ethernet.js';
 import { registry } from '../../dissectors/index.js';
-import { cutEverywhere, decodeWith, fuzzDissector, roundTrip } from './harness.js';
+import { cutEverywhere, decodeWith, fieldsOf, fuzzDissector, roundTrip } from './harness.js';
 import { frameOf } from '../helpers/frames.js';
 
 const mac = fc.integer({ min: 0, max: 2 ** 48 - 1 });
@@ -102,6 +102,17 @@ describe('arp', () => {
       ['arp.plen-mismatch', 'unusual'],
     ]);
     expect(typeof arp.summary(layer!)).toBe('string');
+  });
+
+  it('checks the length of an ATMARP packet (hardware type 19, RFC 2225 §8.7) without decoding its addresses', () => {
+    // arp-oobr.pcap frame 1166: an RFC 826 body under hardware type 19; read as ATMARP its lengths overrun.
+    const bad = Uint8Array.from([0, 19, 8, 0, 6, 4, 0, 1, 0x00, 0x1f, 0x29, 0xda, 0x2d, 0x79, 0xc0, 0xa8, 1, 0x68, 0, 0, 0, 0, 0, 0, 0xc0, 0xa8, 1, 1]);
+    const { layer, pkt } = decodeWith(arp, bad);
+    expect([layer!.kind, layer!.sha]).toEqual(['other', -1]);
+    expect(pkt.problems.map((p) => [p.id, p.kind])).toEqual([['arp.short', 'malformed'], ['arp.atmarp', 'unusual']]);
+    const ok = Uint8Array.from([0, 19, 8, 0, 0, 0, 0, 1, 4, 0, 0, 4, 10, 0, 0, 1, 10, 0, 0, 2]);
+    const r = roundTrip(arp, fieldsOf(decodeWith(arp, ok).layer!));
+    expect(r.layer.len).toBe(20);
   });
 
   it('survives every cut', () => cutEverywhere(ethArp({ opcode: 1, sha: M, spa: VIP, tha: BCAST, tpa: VIP })));

@@ -99,12 +99,22 @@ export async function loadCap(importer: () => Promise<unknown> = () => import('c
 }
 
 /**
- * cap objects whose open() failed. cap 0.2.1 keeps the half-created pcap handle and, when such an
- * object is garbage-collected (or opened again), calls uv_poll_stop on a poll handle it never
- * initialised, which aborts the process (seen here: "uv_poll_stop: Assertion ... failed"). They
- * are kept referenced for the life of the process and never touched again.
+ * Every cap object this process creates, kept referenced until the process exits. cap 0.2.1's
+ * native destructor must never run: when V8 garbage-collects a Cap object, ~Pcap emits an async
+ * "destroy" from inside the GC weak callback and Node segfaults (seen here: SIGSEGV in
+ * node::AsyncWrap::EmitDestroy from Pcap::~Pcap during a scavenge, after a capture was closed);
+ * and for an object whose open() failed it calls uv_poll_stop on a poll handle it never
+ * initialised, which aborts ("uv_poll_stop: Assertion ... failed"). A few objects per
+ * interface opened are a small price.
  */
-const failedHandles: CapHandle[] = [];
+const keptHandles: CapHandle[] = [];
+
+/** A new cap object that is never garbage-collected (see keptHandles). */
+function newHandle(cap: CapModule): CapHandle {
+  const h = new cap.Cap();
+  keptHandles.push(h);
+  return h;
+}
 
 /** Names of the capture devices libpcap can see (cap's Cap.deviceList()); /sys/class/net if that fails. */
 export function listDevices(cap: CapModule): string[] {
@@ -259,7 +269,7 @@ export class LiveCapture {
     for (const n of names) {
       if (seen.has(n)) throw new LiveError('no-such-interface', `interface '${n}' given twice`, available);
       seen.add(n);
-      // Checked before open(): a failed open leaves cap in a state that crashes later (failedHandles).
+      // Checked before open(): a failed open leaves a cap object that must never be touched again.
       if (!available.includes(n)) throw new LiveError('no-such-interface', `no such interface '${n}'; interfaces: ${availableText(available)}`, available);
     }
     let snaplen = opts.snaplen ?? CAP_MAX_SNAPLEN;
@@ -278,12 +288,12 @@ export class LiveCapture {
         if (!promiscuous && !mac) lc.notes.push(`${device}: not an Ethernet device, captured as is (cap cannot turn promiscuous mode off)`);
         const filter = effectiveFilter(opts.filter ?? '', promiscuous, mac);
         const shared = Buffer.alloc(CAP_MAX_SNAPLEN);
-        const h = new cap.Cap();
+        const h = newHandle(cap);
         let word: string;
         try {
           word = h.open(device, filter, opts.bufferSize ?? 4 << 20, shared);
         } catch (err) {
-          failedHandles.push(h);
+          // Never closed or opened again: cap would touch a poll handle it never set up.
           throw openError(device, opts.filter ?? '', err, available);
         }
         lc.handles.push(h);
@@ -381,12 +391,11 @@ export class FrameSender {
     const c = cap ?? (await loadCap());
     const available = listDevices(c);
     if (!available.includes(device)) throw new LiveError('no-such-interface', `no such interface '${device}'; interfaces: ${availableText(available)}`, available);
-    const h = new c.Cap();
+    const h = newHandle(c);
     let word: string;
     try {
       word = h.open(device, NOTHING, 1 << 16, Buffer.alloc(64));
     } catch (err) {
-      failedHandles.push(h);
       throw openError(device, '', err, available);
     }
     return new FrameSender(h, device, linkTypeOf(word));

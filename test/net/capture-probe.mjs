@@ -1,6 +1,7 @@
 // Helper process for test/net/live-capture.test.ts, run inside a namespace with `ip netns exec`:
 //   node capture-probe.mjs BUILD capture '{"interfaces":["c0"],...}'   one JSON line per frame
 //   node capture-probe.mjs BUILD send IFACE HEX [HEX...]              sends each frame once
+//   node capture-probe.mjs BUILD churn IFACE    capture until one frame, stop, then churn the heap
 // BUILD is the folder teamscopeBuild() compiled teamscope into.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -25,6 +26,20 @@ if (mode === 'capture') {
     lc.stop();
     process.stdout.write(`${JSON.stringify({ stats: lc.stats() })}\n`);
   });
+} else if (mode === 'churn') {
+  // cap 0.2.1 segfaults when the GC collects one of its objects (src/capture/live.ts keptHandles).
+  const lc = await LiveCapture.open({ interfaces: [rest[0]] }, () => {
+    lc.stop();
+    setImmediate(() => {
+      let keep = [];
+      for (let i = 0; i < 3e6; i++) {
+        keep.push({ i });
+        if (keep.length > 1000) keep = [];
+      }
+      process.stdout.write('survived\n');
+    });
+  });
+  process.stdout.write('ready\n');
 } else if (mode === 'send') {
   const [iface, ...frames] = rest;
   const s = await FrameSender.open(iface);

@@ -98,6 +98,14 @@ describeNet('live capture on veth pairs (libpcap through cap)', [], () => {
     expect(seen(p).map((f) => f.hex.slice(28, 30))).toEqual(['02', '03']);
   });
 
+  it('survives garbage collection after a capture is closed (cap objects are never collected)', async () => {
+    const p = lab.spawn(ns, 'churn', ['node', probe, build, 'churn', 'c0']);
+    await p.line(/^ready$/, 30_000);
+    send('s0', [frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:10', 1)]);
+    await p.line(/^survived$/, 30_000);
+    expect(await p.exited).toBe(0);
+  });
+
   it('says which interfaces exist when the one asked for does not', async () => {
     const p = lab.spawn(ns, 'capture', ['node', probe, build, 'capture', JSON.stringify({ interfaces: ['c0', 'bond7'] })]);
     const line = await p.line(/^\{"error"/, 30_000);

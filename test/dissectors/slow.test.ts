@@ -100,3 +100,7 @@ describe('ossp', () => {
   it('survives every cut', () => cutEverywhere(OSSP_FRAME));
   it('survives fuzzing', () => fuzzDissector(ossp, { samples: [OSSP_FRAME.subarray(14), ossp.encode({ oui: OUI_ITU_T, extTlvType: 2 })], linkType: 1 }));
 });
+
+describe('slow (fuzz)', () => {
+  it('survives fuzzing', () => fuzzDissector(slow, { samples: [OSSP_FRAME.subarray(14)], linkType: 1 }));
+});

@@ -500,22 +500,45 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     this.dropWatch(tk.fromMac, tk);
     this.dropWatch(tk.toMac, tk);
     if (!emit) return;
-    // Did the old owner go on sending from the IP after the move?
-    const old = st.macs.find((m) => m.mac === tk.fromMac);
-    if (old && old.last > tk.time && old.ipFrames > 0) {
-      if (tk.via === 'arp' && old.arpClaims === 0) {
-        // The old "owner" was only ever seen in IP traffic and keeps sending beside the ARP
-        // owner: a team member's replaced source MAC (PROTOCOLS.md §3.5), not a move.
-        st.multiMac = true;
-        this.noteSet.add(MULTI_MAC_NOTE);
-        return;
-      }
-      tk.oldAfter = 1;
-      tk.oldAfterUntil = old.last;
+    if (tk.event === null) {
+      this.confirm(st, tk);
+      return;
+    }
+    // Emitted when confirmed: now that the watch is over, complete it (stale hosts, first traffic).
+    this.oldAfter(st, tk);
+    Object.assign(tk.event, tk.toEvent());
+    this.update(tk.event);
+  }
+
+  /** The move stood for the conflict window: emit it now (live), completed when its watch closes. */
+  private confirm(st: IpState, tk: PendingTakeover): void {
+    if (this.oldAfter(st, tk)) {
+      // The old "owner" was only ever seen in IP traffic and keeps sending beside the ARP owner:
+      // a team member's replaced source MAC (PROTOCOLS.md §3.5), not a move.
+      st.multiMac = true;
+      this.noteSet.add(MULTI_MAC_NOTE);
+      if (st.pending === tk) this.closePending(st, false);
+      return;
     }
     st.takeovers++;
     this.totals.takeovers++;
-    this.emit(tk.toEvent());
+    tk.event = tk.toEvent();
+    this.emit(tk.event);
+  }
+
+  /** Did the old owner go on sending from the IP after the move? True when that means "not a move". */
+  private oldAfter(st: IpState, tk: PendingTakeover): boolean {
+    const old = st.macs.find((m) => m.mac === tk.fromMac);
+    if (!old || old.last <= tk.time || old.ipFrames === 0) return false;
+    if (tk.via === 'arp' && old.arpClaims === 0) return true;
+    tk.oldAfter = 1;
+    tk.oldAfterUntil = old.last;
+    return false;
+  }
+
+  private update(e: TimelineEvent): void {
+    const sink = this.sink as (EventSink & { update?(e: TimelineEvent): void }) | undefined;
+    sink?.update?.(e);
   }
 
   private startConflict(st: IpState, start: number, macs: number[], evidence: Evidence[], ev: Evidence, t: number): void {
@@ -668,6 +691,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     for (const st of this.pendings) {
       const tk = st.pending!;
       if (now - tk.time > Math.max(this.s.staleWindow, w)) this.closePending(st, true);
+      else if (tk.event === null && now - tk.time > w) this.confirm(st, tk);
     }
     for (const st of this.conflicts) {
       const c = st.conflict!;

@@ -39,6 +39,8 @@ export class PendingTakeover {
   oldAfter = 0;
   oldAfterUntil = 0;
   flipflop = false;
+  /** The event once emitted (live view); completed in place when the watch closes. */
+  event: TimelineEvent | null = null;
 
   constructor(
     readonly key: number,

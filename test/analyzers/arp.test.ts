@@ -192,6 +192,26 @@ describe('ARP ownership and takeovers', () => {
   });
 });
 
+describe('live view', () => {
+  it('emits a takeover once the conflict window passes, then completes it in place (sink.update)', () => {
+    const emitted: TimelineEvent[] = [];
+    const updated: TimelineEvent[] = [];
+    const a = new ArpAnalyzer({ conflictWindow: 10, staleWindow: 300 }, { emit: (e) => emitted.push(e), update: (e: TimelineEvent) => updated.push(e) } as never);
+    a.onPacket(garpRequest(T0, A, VIP));
+    a.onPacket(garpRequest(T0 + 20, B, VIP));
+    a.onPacket(toVip(T0 + 25, A));
+    expect(emitted).toHaveLength(0);
+    a.onPacket(toVip(T0 + 31, A));
+    expect(emitted.map((e) => e.kind)).toEqual(['arp.takeover']);
+    expect((emitted[0]!.stale as unknown[]).length).toBe(1);
+    a.onPacket(toVip(T0 + 40, A, C, '10.0.0.12'));
+    a.finish(T0 + 41);
+    expect(updated).toHaveLength(1);
+    expect(updated[0]).toBe(emitted[0]);
+    expect((emitted[0]!.stale as unknown[]).length).toBe(2);
+  });
+});
+
 describe('virtual MACs', () => {
   it('VRRP v4/v6, HSRP v1/v2/IPv6 ranges and their group numbers', async () => {
     const { virtualMacProtocol, virtualMacGroup } = await import('../../src/analyzers/views.js');

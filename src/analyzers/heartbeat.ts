@@ -69,6 +69,8 @@ class Direction {
 class Route {
   readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
   held: GapRec | null = null;
+  /** A breach emitted while the silence lasts (live view), completed when it ends. */
+  live: TimelineEvent | null = null;
   readonly breaches: { start: number; end: number; downFrom: number; downTo: number }[] = [];
   decision: SubnetDecision | null = null;
   nodeA: string;
@@ -528,7 +530,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     else text += ' — near miss';
     if (profiles.length) text += `; breaches ${profiles.join(', ')}`;
     if (r.proto === 'knet' && duration * 1000 > this.s.token) text += `; longer than the token timeout ${this.s.token} ms`;
-    this.emit({
+    const e: TimelineEvent = {
       kind: breach ? 'heartbeat.breach' : 'heartbeat.near-miss',
       time: start,
       severity: breach ? (allRoutesDown && routesSeen > 1 ? 'error' : 'warning') : 'info',
@@ -556,7 +558,17 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
       pair: pair.nodes,
       ongoing,
       tokenExceeded: r.proto === 'knet' ? duration * 1000 > this.s.token : null,
-    });
+    };
+    const live = r.live;
+    if (live !== null && Math.abs((live.start as number) - start) <= this.mergeSlack(r)) {
+      // Emitted while the silence lasted (live view): complete it in place.
+      r.live = null;
+      Object.assign(live, e);
+      const sink = this.sink as (EventSink & { update?(e: TimelineEvent): void }) | undefined;
+      sink?.update?.(live);
+      return;
+    }
+    this.emit(e);
   }
 
   /** When was route `x` down (some direction silent past its tolerance) overlapping [lo, hi]? */
@@ -598,6 +610,54 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
 
   tick(time: number): void {
     if (time > this.lastTime) this.lastTime = time;
+    // Live view: say a route is down as soon as its silence passes the tolerance.
+    for (const r of this.routes.values()) {
+      if (r.live !== null) continue;
+      const tol = this.tolerance(r);
+      let silent: 0 | 1 | null = null;
+      for (const di of [0, 1] as const) {
+        const x = r.dirs[di];
+        if (x.count > 0 && time - x.last > tol && (silent === null || x.last < r.dirs[silent].last)) silent = di;
+      }
+      if (silent === null) continue;
+      const d = r.dirs[silent];
+      const o = r.dirs[1 - silent]!;
+      const both = o.count > 0 && time - o.last > this.nearThreshold(r) && Math.abs(o.last - d.last) <= this.mergeSlack(r);
+      const dec = this.subnet(r);
+      const fromAddr = both || silent === 0 ? r.aText : r.bText;
+      const toAddr = both || silent === 0 ? r.bText : r.aText;
+      const start = both ? Math.min(d.last, o.last) : d.last;
+      r.live = {
+        kind: 'heartbeat.breach',
+        time: start,
+        severity: 'warning',
+        evidence: [d.lastEv],
+        text: `${r.proto === 'mscs' ? 'cluster heartbeats (UDP 3343)' : 'knet heartbeats'} silent for more than ${tol} s on ${both ? `both directions of ${r.text}` : `${fromAddr} → ${toAddr} on ${r.text}`} (ongoing)`,
+        start,
+        end: null,
+        duration: null,
+        protocol: r.proto,
+        from: this.nodeOf(r, fromAddr),
+        to: this.nodeOf(r, toAddr),
+        fromAddr,
+        toAddr,
+        direction: both ? 'both' : 'one-way',
+        route: r.text,
+        iface: r.iface,
+        subnet: dec.subnet,
+        subnetRule: dec.rule,
+        tolerance: tol,
+        missed: null,
+        profiles: r.proto === 'mscs' ? breachedProfiles(time - start, dec.subnet) : [],
+        allRoutesDown: null,
+        routesSeen: null,
+        survivingRoutes: [],
+        pair: this.pairOf(r).nodes,
+        ongoing: true,
+        tokenExceeded: null,
+      };
+      this.emit(r.live);
+    }
   }
 
   finish(time: number): void {

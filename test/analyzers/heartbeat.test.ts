@@ -4,6 +4,7 @@ import { classifyRoute, parseCidr, type SubnetKnowledge } from '../../src/analyz
 import { addressBytes } from '../../src/analyzers/subnet.js';
 import { Series } from '../../src/analyzers/stats.js';
 import type { Packet } from '../../dissectors/core.js';
+import type { TimelineEvent } from '../../src/analyzers/types.js';
 import { arpPkt, knetPkt, mscsPkt, resetFrames, run } from './arp-hb-kit.js';
 
 const T0 = 1_700_000_000;
@@ -156,6 +157,31 @@ describe('Windows cluster heartbeats (UDP 3343)', () => {
     const e = a.emitted();
     expect(e).toHaveLength(1);
     expect(e[0]).toMatchObject({ kind: 'heartbeat.breach', ongoing: true, from: '10.0.1.2' });
+  });
+});
+
+describe('live view', () => {
+  it('a breach is emitted while the silence lasts (tick) and completed in place when it ends', () => {
+    const pkts = mscsRoute({ a: '10.0.1.1', b: '10.0.1.2', macA: N1.mac, macB: N2.mac, from: T0, to: T0 + 30, silent: (t) => t > T0 + 10.4 && t < T0 + 18.4 });
+    const emitted: TimelineEvent[] = [];
+    const updated: TimelineEvent[] = [];
+    const a = new HeartbeatAnalyzer({ sameSubnetThreshold: 5 }, { emit: (e) => emitted.push(e), update: (e: TimelineEvent) => updated.push(e) } as never);
+    let next = T0;
+    let seenAt = -1;
+    for (const p of pkts) {
+      while (p.time >= next) {
+        a.tick(next);
+        if (seenAt < 0 && emitted.length) seenAt = next;
+        next += 1;
+      }
+      a.onPacket(p);
+    }
+    a.finish(pkts[pkts.length - 1]!.time);
+    expect(seenAt).toBe(T0 + 16);
+    expect(emitted).toHaveLength(1);
+    expect(updated).toEqual([emitted[0]]);
+    expect(emitted[0]).toMatchObject({ kind: 'heartbeat.breach', direction: 'both', ongoing: false, missed: 8 });
+    expect(emitted[0]!.end).toBeCloseTo(T0 + 18.502, 6);
   });
 });
 

@@ -161,6 +161,8 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   private totals = { takeovers: 0, conflicts: 0, flipflops: 0, probes: 0, announcements: 0 };
   private readonly noteSet = new Set<string>();
   private ipv6Seen = false;
+  /** IP frames without MAC addresses (Linux cooked or raw IP captures). */
+  private noMacFrames = 0;
   private readonly events: TimelineEvent[] = [];
 
   // Hot-path cache: (IP key, MAC) → MacRec, direct mapped.
@@ -195,7 +197,10 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       this.onArp(pkt, sm.arp as ArpView, sm.ethDst, vid);
       return;
     }
-    if (sm.ethSrc < 0) return;
+    if (sm.ethSrc < 0) {
+      if (sm.ipVersion !== 0) this.noMacFrames++;
+      return;
+    }
     if (sm.ipVersion === 4) {
       if (this.watches.size !== 0) this.checkWatch(pkt, sm.ethDst, sm.ethSrc, sm.ipDst, sm.ipSrc, vid);
       this.onIpSource(pkt, sm.ipSrc, sm.ttl, sm.ethSrc, vid);
@@ -806,6 +811,8 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     let dropped = 0;
     for (const st of this.ips.values()) dropped += st.macsDropped;
     if (dropped) n.push(`${dropped} frames came from a ${MAX_MACS_PER_IP + 1}th or later MAC of one IP and were not tracked`);
+    if (this.noMacFrames)
+      n.push(`${this.noMacFrames} IP frames carry no MAC addresses (Linux cooked / raw IP capture): ownership from IP traffic and stale ARP caches cannot be seen in them (ARP still is)`);
     if (this.ipv6Seen) n.push('IPv6 address ownership (neighbor discovery) is not tracked by the ARP analyzer');
     return n;
   }

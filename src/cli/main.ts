@@ -4,6 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, reportError, say, setExitCode } from './common.js';
+import { registerArp } from './arp.js';
+import { registerHeartbeat } from './heartbeat.js';
+import { registerLive } from './live.js';
 
 /** The package version (package.json sits three levels above dist/src/cli/main.js). */
 function version(): string {
@@ -45,6 +48,9 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage error, 3 unreadable 
     );
   configure(program); // before registering: commands made with program.command() inherit it
   // Commands, one file each (wired as they land).
+  registerArp(program);
+  registerHeartbeat(program);
+  registerLive(program);
   configure(program); // again: commands added with addCommand() do not inherit
   return program;
 }

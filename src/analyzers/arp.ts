@@ -194,7 +194,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     // First-hop redundancy adverts name virtual addresses (IP protocol 112, HSRP UDP 1985/2029).
     if (sm.proto === 112 || (sm.proto === 17 && (sm.dport === 1985 || sm.dport === 2029))) this.scanFhrp(pkt);
     if (sm.arp !== null) {
-      this.onArp(pkt, sm.arp as ArpView, sm.ethDst, vid);
+      this.onArp(pkt, sm.arp as ArpView, sm.ethDst, vid, sm.ethSrc);
       return;
     }
     if (sm.ethSrc < 0) {
@@ -334,7 +334,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   // ---------------------------------------------------------------------------------------------
   // ARP
 
-  private onArp(pkt: Packet, a: ArpView, ethDst: number, vid: number): void {
+  private onArp(pkt: Packet, a: ArpView, ethDst: number, vid: number, ethSrc = -1): void {
     const kind = a.kind;
     this.kinds[kind] = (this.kinds[kind] ?? 0) + 1;
     if (kind === 'rarp-request' || kind === 'rarp-reply') {
@@ -367,6 +367,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     } else if (a.opcode === 2) st.replies++;
     else st.requests++;
     this.claim(st, a.sha, pkt, garp, kind === 'gratuitous-reply' || (garp && a.opcode === 2), ev);
+    if (ethSrc >= 0 && ethSrc !== a.sha && st.pending !== null && st.pending.toMac === a.sha && st.pending.time === pkt.time) st.pending.senderMismatch = ethSrc;
   }
 
   /** `mac` claimed the IP in an ARP packet (SPA = IP, SHA = MAC). */

@@ -39,6 +39,8 @@ export class PendingTakeover {
   oldAfter = 0;
   oldAfterUntil = 0;
   flipflop = false;
+  /** Ethernet source of the new owner's first claim when it differs from the ARP sender MAC (-1: same). */
+  senderMismatch = -1;
   /** The event once emitted (live view); completed in place when the watch closes. */
   event: TimelineEvent | null = null;
 
@@ -122,6 +124,7 @@ export class PendingTakeover {
     if (this.oldAfter) parts.push(`old MAC still sent ${this.oldAfter} frame(s) from this IP until ${this.oldAfterUntil.toFixed(3)}`);
     if (this.virtual) parts.push(`${this.virtual.toUpperCase()} virtual address`);
     if (this.flipflop) parts.push('moved back (flip-flop)');
+    if (this.senderMismatch >= 0) parts.push(`the claim came in a frame from ${macText(this.senderMismatch)}, not from the ARP sender MAC (proxy, bridge or forged)`);
     return {
       kind: 'arp.takeover',
       time: this.time,
@@ -147,6 +150,7 @@ export class PendingTakeover {
       staleDetail: stale,
       oldStillSending: this.oldAfter ? { frames: this.oldAfter, until: this.oldAfterUntil } : null,
       flipflop: this.flipflop,
+      ethernetSource: this.senderMismatch >= 0 ? macText(this.senderMismatch) : null,
     };
   }
 }

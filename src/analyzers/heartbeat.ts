@@ -69,6 +69,9 @@ class Direction {
 class Route {
   readonly dirs: [Direction, Direction] = [new Direction(), new Direction()];
   held: GapRec | null = null;
+  /** Observed median ping interval (s) of a knet route, and the beat count it was computed at. */
+  knetObserved = -1;
+  knetObservedAt = 0;
   /** A breach emitted while the silence lasts (live view), completed when it ends. */
   live: TimelineEvent | null = null;
   readonly breaches: { start: number; end: number; downFrom: number; downTo: number }[] = [];
@@ -107,6 +110,8 @@ export interface HeartbeatStream {
   subnetRule: string;
   subnetWhy: string;
   tolerance: number;
+  /** How the tolerance was obtained (threshold names, or the knet timer and where it came from). */
+  toleranceRule: string;
   decoded: boolean;
   count: number;
   first: number | null;
@@ -392,15 +397,39 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     }
   }
 
+  /**
+   * knet ping interval and timeout (s) for a route: the settings, unless the user gave no knet timer
+   * and the decoded pings keep another pace, in which case corosync's defaults (interval =
+   * token / (2 × pong_count), timeout = token / pong_count, corosync.conf(5)) give timeout = 2 × interval.
+   */
+  private knetTimers(r: Route): { interval: number; timeout: number; rule: string } {
+    const cfgI = this.s.knetPingInterval / 1000;
+    const cfgT = this.s.knetPingTimeout / 1000;
+    const given = { interval: cfgI, timeout: cfgT, rule: `knet_ping_timeout ${this.s.knetPingTimeout} ms${this.s.knetTimersGiven ? '' : ' (corosync default for token 3000 ms)'}` };
+    if (this.s.knetTimersGiven) return given;
+    let beats = 0;
+    for (const d of r.dirs) if (d.decoded > 0) beats += d.beats.count;
+    if (beats < 5) return given;
+    if (r.knetObserved < 0 || beats >= r.knetObservedAt + 64) {
+      let best = -1;
+      for (const d of r.dirs) if (d.decoded > 0 && d.beats.count >= 3) best = Math.max(best, d.beats.quantile(0.5)!);
+      r.knetObserved = best;
+      r.knetObservedAt = beats;
+    }
+    const obs = r.knetObserved;
+    if (obs <= 0 || Math.abs(obs - cfgI) / cfgI <= 0.1) return given;
+    return { interval: obs, timeout: 2 * obs, rule: `pings every ${(obs * 1000).toFixed(0)} ms: knet_ping_timeout taken as 2 × that (corosync defaults; give --token or --knet-ping-timeout)` };
+  }
+
   /** Expected interval between beats on this route (s): Delay for mscs, knet_ping_interval for knet. */
   private interval(r: Route): number {
-    if (r.proto === 'knet') return this.s.knetPingInterval / 1000;
+    if (r.proto === 'knet') return this.knetTimers(r).interval;
     return delayThreshold(this.s, this.subnet(r).subnet).delay / 1000;
   }
 
   /** Tolerance (s): Delay × Threshold of the route's class (mscs) or knet_ping_timeout (knet). */
   private tolerance(r: Route): number {
-    if (r.proto === 'knet') return this.s.knetPingTimeout / 1000;
+    if (r.proto === 'knet') return this.knetTimers(r).timeout;
     const { delay, threshold } = delayThreshold(this.s, this.subnet(r).subnet);
     return (delay * threshold) / 1000;
   }
@@ -524,7 +553,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     }
     const protoName = r.proto === 'mscs' ? 'cluster heartbeats (UDP 3343)' : 'knet heartbeats';
     const dirText = both ? `both directions of ${r.text}` : `${fromAddr} → ${toAddr} on ${r.text}`;
-    const tolText = r.proto === 'mscs' ? `${dec.subnet === 'same' ? 'SameSubnet' : dec.subnet === 'site' ? 'CrossSite' : 'CrossSubnet'} tolerance ${tol} s` : `knet_ping_timeout ${tol} s`;
+    const tolText = r.proto === 'mscs' ? `${dec.subnet === 'same' ? 'SameSubnet' : dec.subnet === 'site' ? 'CrossSite' : 'CrossSubnet'} tolerance ${tol} s` : `tolerance ${round6(tol)} s: ${this.knetTimers(r).rule}`;
     let text = `${protoName} silent ${duration.toFixed(3)} s on ${dirText} (${missed} missed; ${tolText})`;
     if (breach) text += allRoutesDown ? (routesSeen > 1 ? '; all routes of the pair were down: node removed from membership' : '; the only route seen for this pair') : `; route(s) still up: ${surviving.join(', ')}`;
     else text += ' — near miss';
@@ -549,7 +578,8 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
       iface: r.iface,
       subnet: dec.subnet,
       subnetRule: dec.rule,
-      tolerance: tol,
+      tolerance: round6(tol),
+      toleranceRule: r.proto === 'knet' ? this.knetTimers(r).rule : tolText,
       missed,
       profiles,
       allRoutesDown: breach ? allRoutesDown : null,
@@ -722,7 +752,11 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
           subnet: dec.subnet,
           subnetRule: dec.rule,
           subnetWhy: dec.why,
-          tolerance: tol,
+          tolerance: round6(tol),
+          toleranceRule:
+            r.proto === 'knet'
+              ? this.knetTimers(r).rule
+              : `${dec.subnet === 'same' ? 'SameSubnet' : dec.subnet === 'site' ? 'CrossSite' : 'CrossSubnet'}Delay × Threshold = ${delayThreshold(this.s, dec.subnet).delay} ms × ${delayThreshold(this.s, dec.subnet).threshold}`,
           decoded: d.decoded > 0,
           count: d.count,
           first: d.count ? d.first : null,

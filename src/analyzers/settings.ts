@@ -25,6 +25,8 @@ export interface ArpHeartbeatSettings {
   knetPingInterval: number;
   /** knet_ping_timeout (ms); default token / pong_count. */
   knetPingTimeout: number;
+  /** True when the user gave any knet timer (--token, --knet-*): never infer them from the wire then. */
+  knetTimersGiven: boolean;
 }
 
 /** Everything the ARP/heartbeat/VRRP analyzers read. */
@@ -55,6 +57,7 @@ export function defaultSettings(): TeamscopeSettings {
     knetPongCount: 2,
     knetPingInterval: 750,
     knetPingTimeout: 1500,
+    knetTimersGiven: false,
   };
 }
 
@@ -165,6 +168,7 @@ export function settingsFromOptions(opts: Record<string, unknown>, base?: Partia
     }
   }
 
+  s.knetTimersGiven = ['token', 'knetPongCount', 'knetPingInterval', 'knetPingTimeout'].some((k) => opts[k] !== undefined) || s.knetTimersGiven;
   s.token = num(opts, 'token', '--token', 1, false) ?? s.token;
   s.knetPongCount = num(opts, 'knetPongCount', '--knet-pong-count', 1, true) ?? s.knetPongCount;
   s.knetPingInterval = num(opts, 'knetPingInterval', '--knet-ping-interval', 1, false) ?? s.token / (s.knetPongCount * 2);

@@ -186,10 +186,10 @@ describe('live view', () => {
 });
 
 describe('corosync / knet heartbeats', () => {
-  function knetLink(o: { from: number; to: number; silent?: (t: number) => boolean; encrypted?: boolean; link?: number }): Packet[] {
+  function knetLink(o: { from: number; to: number; silent?: (t: number) => boolean; encrypted?: boolean; link?: number; every?: number }): Packet[] {
     const out: Packet[] = [];
     let seq = 0;
-    for (let t = o.from; t < o.to; t += 0.75) {
+    for (let t = o.from; t < o.to; t += o.every ?? 0.75) {
       seq++;
       const a = { src: '192.168.1.1', dst: '192.168.1.2', srcMac: N1.mac, dstMac: N2.mac, link: o.link };
       const b = { src: '192.168.1.2', dst: '192.168.1.1', srcMac: N2.mac, dstMac: N1.mac, link: o.link };
@@ -215,6 +215,20 @@ describe('corosync / knet heartbeats', () => {
     expect(e.map((x) => x.kind)).toEqual(['heartbeat.breach']);
     expect(e[0]).toMatchObject({ protocol: 'knet', direction: 'both', from: 'node 1', to: 'node 2', tolerance: 1.5, tokenExceeded: true });
     expect(r.nodePairs[0]!.grouping).toBe('knet node ids');
+  });
+
+  it('pings at another pace than the default timers: timeout = 2 × observed interval, unless timers are given', () => {
+    const pkts = knetLink({ from: T0, to: T0 + 20, every: 0.6, silent: (t) => t > T0 + 5 && t < T0 + 6 });
+    const a = run(new HeartbeatAnalyzer(), pkts);
+    const p = a.result().pairs[0]!;
+    expect(p.tolerance).toBeCloseTo(1.2, 6);
+    expect(p.toleranceRule).toMatch(/2 × that/);
+    expect(a.emitted().map((e) => [e.kind, e.tolerance])).toEqual([['heartbeat.breach', 1.2]]);
+    expect(a.emitted()[0]!.missed).toBe(2);
+    resetFrames();
+    const b = run(new HeartbeatAnalyzer({ token: 3000, knetTimersGiven: true }), pkts);
+    expect(b.result().pairs[0]!.tolerance).toBe(1.5);
+    expect(b.emitted()[0]!.tolerance).toBe(1.5);
   });
 
   it('encrypted knet by timing alone', () => {

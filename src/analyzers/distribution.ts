@@ -201,7 +201,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
 
   onPacket(pkt: Packet): void {
     const s = this.ctx.summary.fill(pkt);
-    const m = this.ctx.members.resolve(pkt.frame, s.ethSrc, s.ethDst);
+    const m = this.ctx.members.resolve(s);
     const t = pkt.time;
     const len = s.length;
     this.totalPkts++;

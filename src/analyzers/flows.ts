@@ -13,6 +13,22 @@ export const FlowKind = { IPV4: 1, IPV6: 2, L2: 3 } as const;
 
 const scratch = new Uint32Array(KW);
 
+/** Hash of the key at `keys[o ..]` (the same mixing as lookup4 for IPv4 keys). */
+function hashKey(keys: Uint32Array, o: number): number {
+  let h = 0x811c9dc5 | 0;
+  h = mix(h, keys[o]!);
+  h = mix(h, keys[o + 1]!);
+  h = mix(h, keys[o + 5]!);
+  h = mix(h, keys[o + 9]!);
+  const kind = keys[o]! >>> 28;
+  if (kind === FlowKind.IPV6) {
+    h = mix(h, keys[o + 2]! ^ keys[o + 6]!);
+    h = mix(h, keys[o + 3]! ^ keys[o + 7]!);
+    h = mix(h, keys[o + 4]! ^ keys[o + 8]!);
+  } else if (kind === FlowKind.L2) h = mix(h, keys[o + 2]! ^ (keys[o + 6]! * 3));
+  return h;
+}
+
 function mix(h: number, w: number): number {
   h = Math.imul(h ^ w, 0x9e3779b1);
   return (h ^ (h >>> 15)) | 0;
@@ -91,39 +107,25 @@ export class FlowTable {
    * `created` is set when the flow is new.
    */
   lookup(s: PacketSummary): number {
+    if (s.ipVersion === 4) return this.lookup4(s);
     const k = scratch;
     let swap = false;
-    if (s.ipVersion === 4) {
-      const a = s.ipSrc;
-      const b = s.ipDst;
-      const sp = s.sport < 0 ? 0 : s.sport;
-      const dp = s.dport < 0 ? 0 : s.dport;
-      swap = a > b || (a === b && sp > dp);
-      k[0] = (FlowKind.IPV4 << 28) | ((s.proto & 0xff) << 16) | ((s.vlan + 1) & 0x1fff);
-      k[1] = swap ? b : a;
-      k[2] = 0;
-      k[3] = 0;
-      k[4] = 0;
-      k[5] = swap ? a : b;
-      k[6] = 0;
-      k[7] = 0;
-      k[8] = 0;
-      k[9] = swap ? ((dp << 16) | sp) >>> 0 : ((sp << 16) | dp) >>> 0;
-    } else if (s.ipVersion === 6) {
-      const x = s.ip6Src!;
-      const y = s.ip6Dst!;
+    if (s.ipVersion === 6) {
+      const b = s.ip6Buf!;
+      const xo = s.ip6SrcOff;
+      const yo = s.ip6DstOff;
       const sp = s.sport < 0 ? 0 : s.sport;
       const dp = s.dport < 0 ? 0 : s.dport;
       let c = 0;
-      for (let i = 0; i < 16 && c === 0; i++) c = x[i]! - y[i]!;
+      for (let i = 0; i < 16 && c === 0; i++) c = b[xo + i]! - b[yo + i]!;
       swap = c > 0 || (c === 0 && sp > dp);
-      const p = swap ? y : x;
-      const q = swap ? x : y;
+      const p = swap ? yo : xo;
+      const q = swap ? xo : yo;
       k[0] = (FlowKind.IPV6 << 28) | ((s.proto & 0xff) << 16) | ((s.vlan + 1) & 0x1fff);
       for (let i = 0; i < 4; i++) {
         const o = 4 * i;
-        k[1 + i] = ((p[o]! << 24) | (p[o + 1]! << 16) | (p[o + 2]! << 8) | p[o + 3]!) >>> 0;
-        k[5 + i] = ((q[o]! << 24) | (q[o + 1]! << 16) | (q[o + 2]! << 8) | q[o + 3]!) >>> 0;
+        k[1 + i] = ((b[p + o]! << 24) | (b[p + o + 1]! << 16) | (b[p + o + 2]! << 8) | b[p + o + 3]!) >>> 0;
+        k[5 + i] = ((b[q + o]! << 24) | (b[q + o + 1]! << 16) | (b[q + o + 2]! << 8) | b[q + o + 3]!) >>> 0;
       }
       k[9] = swap ? ((dp << 16) | sp) >>> 0 : ((sp << 16) | dp) >>> 0;
     } else if (s.ethSrc >= 0) {
@@ -144,17 +146,7 @@ export class FlowTable {
       k[9] = s.etherType & 0xffff;
     } else return -1;
     this.dir = swap ? 1 : 0;
-
-    let h = 0x811c9dc5 | 0;
-    h = mix(h, k[0]!);
-    h = mix(h, k[1]!);
-    h = mix(h, k[5]!);
-    h = mix(h, k[9]!);
-    if (k[0]! >>> 28 === FlowKind.IPV6) {
-      h = mix(h, k[2]! ^ k[6]!);
-      h = mix(h, k[3]! ^ k[7]!);
-      h = mix(h, k[4]! ^ k[8]!);
-    } else if (k[0]! >>> 28 === FlowKind.L2) h = mix(h, k[2]! ^ (k[6]! * 3));
+    const h = hashKey(k, 0);
     const slots = this.slots;
     const keys = this.keys;
     let i = h & this.mask;
@@ -179,20 +171,71 @@ export class FlowTable {
       }
       i = (i + 1) & this.mask;
     }
-    // New flow.
+    if (!this.room(s)) return this.lookup(s);
+    if (this.count >= this.cap) return -1;
+    keys.set(k, this.count * KW);
+    return this.insert(i, s, swap);
+  }
+
+  /** IPv4: the key is tag, A, B and the ports word (the other six words stay zero). */
+  private lookup4(s: PacketSummary): number {
+    const a = s.ipSrc;
+    const b = s.ipDst;
+    const sp = s.sport < 0 ? 0 : s.sport;
+    const dp = s.dport < 0 ? 0 : s.dport;
+    const swap = a > b || (a === b && sp > dp);
+    const tag = (FlowKind.IPV4 << 28) | ((s.proto & 0xff) << 16) | ((s.vlan + 1) & 0x1fff);
+    const A = swap ? b : a;
+    const B = swap ? a : b;
+    const P = swap ? ((dp << 16) | sp) >>> 0 : ((sp << 16) | dp) >>> 0;
+    this.dir = swap ? 1 : 0;
+    let h = 0x811c9dc5 | 0;
+    h = mix(h, tag);
+    h = mix(h, A);
+    h = mix(h, B);
+    h = mix(h, P);
+    const slots = this.slots;
+    const keys = this.keys;
+    const mask = this.mask;
+    let i = h & mask;
+    for (;;) {
+      const id = slots[i]!;
+      if (id < 0) break;
+      const o = id * KW;
+      if (keys[o + 1] === A && keys[o + 5] === B && keys[o + 9] === P && keys[o] === tag) {
+        this.created = false;
+        return id;
+      }
+      i = (i + 1) & mask;
+    }
+    if (!this.room(s)) return this.lookup4(s);
+    if (this.count >= this.cap) return -1;
+    const o = this.count * KW;
+    keys[o] = tag;
+    keys[o + 1] = A;
+    keys[o + 5] = B;
+    keys[o + 9] = P;
+    return this.insert(i, s, swap);
+  }
+
+  /** Before inserting: false when the table grew (the caller probes again); counts packets past the cap. */
+  private room(s: PacketSummary): boolean {
     if (this.count >= this.cap) {
       if (Number.isNaN(this.capHitAt)) this.capHitAt = s.time;
       this.untrackedPackets++;
       this.untrackedBytes += s.length;
-      return -1;
+      return true;
     }
     if (this.count >= this.capacity) {
       this.grow();
-      return this.lookup(s);
+      return false;
     }
+    return true;
+  }
+
+  private insert(slot: number, s: PacketSummary, swap: boolean): number {
     const id = this.count++;
-    keys.set(k, id * KW);
-    slots[i] = id;
+    this.slots[slot] = id;
     this.first[id] = s.time;
     this.last[id] = s.time;
     this.macA[id] = swap ? s.ethDst : s.ethSrc;
@@ -251,17 +294,7 @@ export class FlowTable {
     const mask = size - 1;
     const keys = this.keys;
     for (let id = 0; id < this.count; id++) {
-      const o = id * KW;
-      let h = 0x811c9dc5 | 0;
-      h = mix(h, keys[o]!);
-      h = mix(h, keys[o + 1]!);
-      h = mix(h, keys[o + 5]!);
-      h = mix(h, keys[o + 9]!);
-      if (keys[o]! >>> 28 === FlowKind.IPV6) {
-        h = mix(h, keys[o + 2]! ^ keys[o + 6]!);
-        h = mix(h, keys[o + 3]! ^ keys[o + 7]!);
-        h = mix(h, keys[o + 4]! ^ keys[o + 8]!);
-      } else if (keys[o]! >>> 28 === FlowKind.L2) h = mix(h, keys[o + 2]! ^ (keys[o + 6]! * 3));
+      const h = hashKey(keys, id * KW);
       let i = h & mask;
       while (slots[i]! >= 0) i = (i + 1) & mask;
       slots[i] = id;

@@ -279,7 +279,7 @@ export class LacpAnalyzer implements Analyzer<LacpSection> {
 
   private member(pkt: Packet): number {
     const s = this.ctx.summary;
-    return this.ctx.members.resolve(pkt.frame, s.ethSrc, s.ethDst);
+    return this.ctx.members.resolve(s);
   }
 
   private onLacp(pkt: Packet, l: LacpLayer): void {

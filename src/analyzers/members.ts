@@ -4,6 +4,7 @@
 import type { Frame } from '../capture/frame.js';
 import { LinkType } from '../capture/frame.js';
 import { parseMac } from '../../dissectors/core.js';
+import type { PacketSummary } from './summary.js';
 
 /** At most this many members are told apart (a bit each in per-flow member masks). */
 export const MAX_MEMBERS = 32;
@@ -94,10 +95,14 @@ export class MemberSet {
     return this.byName.get(name) ?? -1;
   }
 
-  /** The member of a frame: a mapped source (else destination) MAC first, then its interface. */
-  resolve(f: Frame, ethSrc: number, ethDst: number): number {
+  /**
+   * The member of the summarised packet: a mapped source (else destination) MAC first, then its
+   * interface. (Takes the summary, not the MACs: 48-bit numbers passed as arguments would be boxed.)
+   */
+  resolve(s: PacketSummary): number {
+    const f = s.pkt!.frame;
     if (this.macMember.size > 0) {
-      const m = this.macMember.get(ethSrc) ?? this.macMember.get(ethDst);
+      const m = this.macMember.get(s.ethSrc) ?? this.macMember.get(s.ethDst);
       if (m !== undefined) return m;
     }
     const id = f.iface.id;

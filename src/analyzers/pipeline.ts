@@ -9,6 +9,7 @@ import type { Registry } from '../../dissectors/registry.js';
 import { ArpAnalyzer } from './arp.js';
 import { type AnalyzerContext, type PipelineSettings, newContext } from './context.js';
 import { type DistributionSection, type MemberResult, TeamAnalyzer } from './distribution.js';
+import { FastPath } from './fastpath.js';
 import { HeartbeatAnalyzer } from './heartbeat.js';
 import { type Incident, buildIncidents } from './incidents.js';
 import { LacpAnalyzer, type LacpSection } from './lacp.js';
@@ -30,9 +31,9 @@ export type AnalyzerFactory = (ctx: AnalyzerContext) => Analyzer;
 export const ANALYZERS: readonly AnalyzerFactory[] = [
   (ctx) => new LacpAnalyzer(ctx),
   (ctx) => new TeamAnalyzer(ctx),
-  (ctx) => new ArpAnalyzer(ctx.settings, ctx.sink),
-  (ctx) => new HeartbeatAnalyzer(ctx.settings, ctx.sink),
-  (ctx) => new VrrpAnalyzer(ctx.settings, ctx.sink),
+  (ctx) => new ArpAnalyzer(ctx.settings, ctx.sink, ctx.summary),
+  (ctx) => new HeartbeatAnalyzer(ctx.settings, ctx.sink, ctx.summary),
+  (ctx) => new VrrpAnalyzer(ctx.settings, ctx.sink, ctx.summary),
 ];
 
 /** A per-frame problem summarised per input: id, how often, first frames. */
@@ -115,6 +116,8 @@ export interface PipelineOptions {
   live?: LiveSink;
   analyzers?: readonly AnalyzerFactory[];
   registry?: Registry;
+  /** Summarise plain TCP/UDP frames without full dissection (default true; results are identical). */
+  fastPath?: boolean;
 }
 
 /**
@@ -127,6 +130,17 @@ export class Pipeline {
   readonly timeline: Timeline;
   readonly settings: PipelineSettings;
   private readonly registry: Registry;
+  private fast: FastPath | null = null;
+  private readonly a0: Analyzer | null;
+  private readonly a1: Analyzer | null;
+  private readonly a2: Analyzer | null;
+  private readonly a3: Analyzer | null;
+  private readonly a4: Analyzer | null;
+  private readonly a5: Analyzer | null;
+  private readonly a6: Analyzer | null;
+  private readonly a7: Analyzer | null;
+  private readonly rest: Analyzer[];
+  private readonly useFast: boolean;
   private readonly inputs: InputStats[] = [];
   private readonly extraNotes: string[] = [];
   private nextTick = -Infinity;
@@ -147,6 +161,22 @@ export class Pipeline {
     this.ctx = newContext(s, this.timeline);
     this.registry = opts.registry ?? defaultRegistry;
     this.analyzers = (opts.analyzers ?? ANALYZERS).map((f) => f(this.ctx));
+    const a = this.analyzers;
+    this.a0 = a[0] ?? null;
+    this.a1 = a[1] ?? null;
+    this.a2 = a[2] ?? null;
+    this.a3 = a[3] ?? null;
+    this.a4 = a[4] ?? null;
+    this.a5 = a[5] ?? null;
+    this.a6 = a[6] ?? null;
+    this.a7 = a[7] ?? null;
+    this.rest = a.slice(8);
+    this.useFast = opts.fastPath ?? true;
+  }
+
+  /** Frames summarised on the fast path and frames fully dissected. */
+  get decodeStats(): { fast: number; dissected: number } {
+    return { fast: this.fast?.fast ?? 0, dissected: this.packets - (this.fast?.fast ?? 0) };
   }
 
   /** Declare input `index` (file name and format) before or while its frames arrive. */
@@ -173,7 +203,9 @@ export class Pipeline {
 
   /** Dissect and analyse one frame. */
   feed(frame: Frame): void {
-    const pkt = this.registry.dissect(frame);
+    // The registry is read on the first frame (after --decode-as rules were applied).
+    if (this.fast === null && this.useFast) this.fast = new FastPath(this.registry);
+    const pkt = (this.useFast ? this.fast!.take(frame, this.ctx.summary) : null) ?? this.registry.dissect(frame);
     const t = pkt.time;
     const inp = this.inputs[frame.iface.input] ?? this.input(frame.iface.input);
     inp.packets++;
@@ -189,8 +221,17 @@ export class Pipeline {
       if (t >= this.nextTick) this.tick(t);
     }
     this.packets++;
-    const as = this.analyzers;
-    for (let i = 0; i < as.length; i++) as[i]!.onPacket(pkt);
+    // One call site per analyzer slot: each stays monomorphic (a loop over five classes would not).
+    this.a0?.onPacket(pkt);
+    this.a1?.onPacket(pkt);
+    this.a2?.onPacket(pkt);
+    this.a3?.onPacket(pkt);
+    this.a4?.onPacket(pkt);
+    this.a5?.onPacket(pkt);
+    this.a6?.onPacket(pkt);
+    this.a7?.onPacket(pkt);
+    const rest = this.rest;
+    for (let i = 0; i < rest.length; i++) rest[i]!.onPacket(pkt);
   }
 
   /** Capture time advanced to `time` (called at least once per second of capture time). */

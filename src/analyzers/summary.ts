@@ -37,7 +37,7 @@ export function foldIpv6(b: Uint8Array, o: number): number {
 
 /**
  * The shared, reused per-packet summary. `fill(pkt)` is idempotent per packet, so every analyzer
- * may call it; values are valid until the next packet. IPv6 addresses are views (copy to keep).
+ * may call it; values are valid until the next packet.
  */
 export class PacketSummary {
   pkt: Packet | null = null;
@@ -57,8 +57,10 @@ export class PacketSummary {
   /** IPv4 addresses, or the 32-bit folds of IPv6 addresses. */
   ipSrc = 0;
   ipDst = 0;
-  ip6Src: Uint8Array | null = null;
-  ip6Dst: Uint8Array | null = null;
+  /** IPv6 addresses: the buffer holding them and their absolute offsets (no views allocated). */
+  ip6Buf: Uint8Array | null = null;
+  ip6SrcOff = 0;
+  ip6DstOff = 0;
   ttl = -1;
   /** IP protocol (final next header for IPv6), -1 without IP. */
   proto = -1;
@@ -86,8 +88,7 @@ export class PacketSummary {
     this.ipVersion = 0;
     this.ipSrc = 0;
     this.ipDst = 0;
-    this.ip6Src = null;
-    this.ip6Dst = null;
+    this.ip6Buf = null;
     this.ttl = -1;
     this.proto = -1;
     this.fragment = false;
@@ -124,10 +125,11 @@ export class PacketSummary {
         if (this.ipVersion !== 0) break;
         const ip = l as Ipv6Layer;
         this.ipVersion = 6;
-        this.ip6Src = ip.src;
-        this.ip6Dst = ip.dst;
-        this.ipSrc = foldIpv6(ip.src, 0);
-        this.ipDst = foldIpv6(ip.dst, 0);
+        this.ip6Buf = pkt.frame.buf;
+        this.ip6SrcOff = ip.off + 8;
+        this.ip6DstOff = ip.off + 24;
+        this.ipSrc = foldIpv6(pkt.frame.buf, ip.off + 8);
+        this.ipDst = foldIpv6(pkt.frame.buf, ip.off + 24);
         this.ttl = ip.hopLimit;
         this.proto = ip.protocol;
       } else if (name === TCP || name === UDP) {

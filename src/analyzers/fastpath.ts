@@ -1,0 +1,250 @@
+// The pipeline's fast path (DESIGN.md "decode only the layers some analyzer needs"): a plain
+// Ethernet [802.1Q] IPv4/IPv6 TCP/UDP frame that no analyzer needs beyond its addresses and ports,
+// and on which no dissector would report a problem, is summarised straight into the PacketSummary
+// and handed on as a packet without layers. Anything else — slow protocols, ARP, VRRP/CARP, HSRP,
+// heartbeat ports, `--decode-as` ports, extension headers, any length or checksum a dissector would
+// flag, other link types — goes through registry.dissect as before. The checks mirror the
+// dissectors' own (dissectors/ethernet.ts, vlan.ts, ipv4.ts, ipv6.ts, tcp.ts, udp.ts) exactly.
+import type { Frame } from '../capture/frame.js';
+import { type LayerMeta, type Packet, type Problem, problem } from '../../dissectors/core.js';
+import type { Registry } from '../../dissectors/registry.js';
+import type { PacketSummary } from './summary.js';
+
+const NO_LAYERS: LayerMeta[] = [];
+Object.freeze(NO_LAYERS);
+const NO_PROBLEMS: Problem[] = [];
+Object.freeze(NO_PROBLEMS);
+
+/** The IPv4 dissector's note for a header checksum that does not verify (dissectors/ipv4.ts; the fast-path test compares them). */
+const BAD_CHECKSUM = 'ipv4: header checksum does not verify (common in captures taken on the sender with checksum offload)';
+
+/** IPv6 next-header values the IPv6 dissector walks as extension headers (or stops at). */
+const IPV6_EXT = new Set([0, 43, 44, 51, 59, 60, 135, 139, 140]);
+
+/** Which keys of a dispatch table have a dissector (read once from the registry). */
+function keysOf(reg: Registry, table: string, size: number): Uint8Array | null {
+  const tables = (reg as unknown as { tables?: unknown }).tables;
+  if (!(tables instanceof Map)) return null;
+  const out = new Uint8Array(size);
+  const t = tables.get(table);
+  if (t instanceof Map) for (const k of t.keys()) if (typeof k === 'number' && k >= 0 && k < size) out[k] = 1;
+  return out;
+}
+
+/** Summarises plain frames without dissecting them; `take` returns null for everything else. */
+export class FastPath {
+  /** Frames summarised on the fast path / dissected. */
+  fast = 0;
+  full = 0;
+  private readonly udpPorts: Uint8Array;
+  private readonly tcpPorts: Uint8Array;
+  private readonly protos: Uint8Array;
+  readonly enabled: boolean;
+  private readonly pkt: Packet;
+
+  constructor(reg: Registry) {
+    this.pkt = { frame: null as unknown as Frame, time: 0.5, layers: NO_LAYERS, problems: NO_PROBLEMS, rawOff: 0, rawEnd: 0, rawOf: '' };
+    const u = keysOf(reg, 'udp.port', 65536);
+    const t = keysOf(reg, 'tcp.port', 65536);
+    const p = keysOf(reg, 'ip.proto', 256);
+    const e = keysOf(reg, 'ethertype', 65536);
+    this.enabled = u !== null && t !== null && p !== null && e !== null;
+    this.udpPorts = u ?? new Uint8Array(65536);
+    this.tcpPorts = t ?? new Uint8Array(65536);
+    this.protos = p ?? new Uint8Array(256);
+    // The fast path stands in for exactly these dissectors; if someone replaced them, step aside.
+    const ok = (table: string, key: number, name: string) => reg.keyOf(table as never, name) === key || reg.get(name) === undefined;
+    if (!ok('ethertype', 0x0800, 'ipv4') || !ok('ip.proto', 6, 'tcp') || !ok('ip.proto', 17, 'udp')) this.enabled = false;
+    if (!reg.get('eth') || !reg.get('ipv4') || !reg.get('ipv6') || !reg.get('tcp') || !reg.get('udp') || !reg.get('vlan')) this.enabled = false;
+  }
+
+  /** Summarise `f` into `s` if it is a plain frame; the packet to hand to analyzers, or null. */
+  take(f: Frame, s: PacketSummary): Packet | null {
+    if (!this.enabled || f.iface.linkType !== 1) return null;
+    const b = f.buf;
+    let o = f.off;
+    const end = o + f.caplen;
+    if (end - o < 14) return null;
+    let type = (b[o + 12]! << 8) | b[o + 13]!;
+    const dstHi = (b[o]! << 8) | b[o + 1]!;
+    const ethDst = dstHi * 0x100000000 + (((b[o + 2]! << 24) >>> 0) + ((b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!));
+    const ethSrc = ((b[o + 6]! << 8) | b[o + 7]!) * 0x100000000 + (((b[o + 8]! << 24) >>> 0) + ((b[o + 9]! << 16) | (b[o + 10]! << 8) | b[o + 11]!));
+    o += 14;
+    let vlan = -1;
+    for (let i = 0; i < 2 && (type === 0x8100 || type === 0x88a8 || type === 0x9100); i++) {
+      if (end - o < 4) return null;
+      if (vlan < 0) vlan = ((b[o]! << 8) | b[o + 1]!) & 0x0fff;
+      type = (b[o + 2]! << 8) | b[o + 3]!;
+      o += 4;
+    }
+    let ipVersion: 4 | 6;
+    let ipSrc: number;
+    let ipDst: number;
+    let proto: number;
+    let ttl: number;
+    let fragment = false;
+    let badChecksum = false;
+    let ipOff = 0;
+    let l4: number;
+    let l4end: number;
+    if (type === 0x0800) {
+      const have = end - o;
+      if (have < 20) return null;
+      const b0 = b[o]!;
+      if (b0 >>> 4 !== 4) return null;
+      ipOff = o;
+      const hlen = (b0 & 0x0f) * 4;
+      if (hlen < 20 || hlen > have) return null;
+      const total = (b[o + 2]! << 8) | b[o + 3]!;
+      if (total < hlen || total > have) return null;
+      // Header checksum (the dissector notes a bad one).
+      let sum =
+        ((b[o]! << 8) | b[o + 1]!) +
+        ((b[o + 2]! << 8) | b[o + 3]!) +
+        ((b[o + 4]! << 8) | b[o + 5]!) +
+        ((b[o + 6]! << 8) | b[o + 7]!) +
+        ((b[o + 8]! << 8) | b[o + 9]!) +
+        ((b[o + 10]! << 8) | b[o + 11]!) +
+        ((b[o + 12]! << 8) | b[o + 13]!) +
+        ((b[o + 14]! << 8) | b[o + 15]!) +
+        ((b[o + 16]! << 8) | b[o + 17]!) +
+        ((b[o + 18]! << 8) | b[o + 19]!);
+      for (let i = o + 20; i < o + hlen; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+      badChecksum = sum !== 0xffff;
+      ipVersion = 4;
+      proto = b[o + 9]!;
+      ttl = b[o + 8]!;
+      ipSrc = ((b[o + 12]! << 24) >>> 0) + ((b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!);
+      ipDst = ((b[o + 16]! << 24) >>> 0) + ((b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!);
+      fragment = (((b[o + 6]! << 8) | b[o + 7]!) & 0x1fff) !== 0;
+      l4 = o + hlen;
+      l4end = o + total;
+    } else if (type === 0x86dd) {
+      const have = end - o;
+      if (have < 40) return null;
+      if (b[o]! >>> 4 !== 6) return null;
+      const plen = (b[o + 4]! << 8) | b[o + 5]!;
+      proto = b[o + 6]!;
+      if (plen === 0 || 40 + plen > have || IPV6_EXT.has(proto)) return null;
+      ipVersion = 6;
+      ttl = b[o + 7]!;
+      let x = 0;
+      let y = 0;
+      for (let i = 0; i < 16; i += 4) {
+        x ^= (b[o + 8 + i]! << 24) | (b[o + 9 + i]! << 16) | (b[o + 10 + i]! << 8) | b[o + 11 + i]!;
+        y ^= (b[o + 24 + i]! << 24) | (b[o + 25 + i]! << 16) | (b[o + 26 + i]! << 8) | b[o + 27 + i]!;
+      }
+      ipSrc = x >>> 0;
+      ipDst = y >>> 0;
+      l4 = o + 40;
+      l4end = o + 40 + plen;
+    } else return null;
+
+    let sport = -1;
+    let dport = -1;
+    if (!fragment) {
+      if (proto === 6) {
+        const have = l4end - l4;
+        if (have < 20) return null;
+        const hl = (b[l4 + 12]! >>> 4) * 4;
+        if (hl < 20 || hl > have) return null;
+        sport = (b[l4]! << 8) | b[l4 + 1]!;
+        dport = (b[l4 + 2]! << 8) | b[l4 + 3]!;
+        if (this.tcpPorts[sport] === 1 || this.tcpPorts[dport] === 1) return null;
+      } else if (proto === 17) {
+        const have = l4end - l4;
+        if (have < 8) return null;
+        const len = (b[l4 + 4]! << 8) | b[l4 + 5]!;
+        if (len < 8 || len > have) return null;
+        sport = (b[l4]! << 8) | b[l4 + 1]!;
+        dport = (b[l4 + 2]! << 8) | b[l4 + 3]!;
+        if (this.udpPorts[sport] === 1 || this.udpPorts[dport] === 1) return null;
+      } else if (this.protos[proto] === 1) return null;
+    }
+
+    const time = f.sec + f.nsec / 1e9;
+    if (badChecksum) return this.withProblem(f, s, time, ipOff, l4end, ethSrc, ethDst, type, vlan, ipSrc, ipDst, ttl, proto, fragment, sport, dport);
+    // One packet object, reused: fast-path packets are valid until the next frame (analyzers keep
+    // evidence as numbers, never packets), so the hot path allocates nothing.
+    const pkt = this.pkt as { frame: Frame; time: number; rawOff: number; rawEnd: number };
+    pkt.frame = f;
+    pkt.time = time;
+    pkt.rawOff = l4end;
+    pkt.rawEnd = l4end;
+    s.pkt = this.pkt;
+    s.time = time;
+    s.length = f.origLen;
+    s.ethSrc = ethSrc;
+    s.ethDst = ethDst;
+    s.etherType = type;
+    s.vlan = vlan;
+    s.packetType = -1;
+    s.ipVersion = ipVersion;
+    s.ipSrc = ipSrc;
+    s.ipDst = ipDst;
+    if (ipVersion === 6) {
+      s.ip6Buf = b;
+      s.ip6SrcOff = l4 - 32;
+      s.ip6DstOff = l4 - 16;
+    } else s.ip6Buf = null;
+    s.ttl = ttl;
+    s.proto = proto;
+    s.fragment = fragment;
+    s.sport = sport;
+    s.dport = dport;
+    s.lacp = null;
+    s.marker = null;
+    s.arp = null;
+    this.fast++;
+    return this.pkt;
+  }
+
+  /**
+   * A plain frame whose IPv4 header checksum does not verify (checksum offload on the capturing
+   * sender): summarised all the same, as a fresh packet carrying the IPv4 dissector's note.
+   */
+  private withProblem(
+    f: Frame,
+    s: PacketSummary,
+    time: number,
+    ipOff: number,
+    l4end: number,
+    ethSrc: number,
+    ethDst: number,
+    type: number,
+    vlan: number,
+    ipSrc: number,
+    ipDst: number,
+    ttl: number,
+    proto: number,
+    fragment: boolean,
+    sport: number,
+    dport: number,
+  ): Packet {
+    const pkt: Packet = { frame: f, time, layers: NO_LAYERS, problems: [], rawOff: l4end, rawEnd: l4end, rawOf: '' };
+    problem(pkt, 'ipv4', 'ipv4.bad-checksum', 'unusual', 'note', ipOff + 10, BAD_CHECKSUM);
+    s.pkt = pkt;
+    s.time = time;
+    s.length = f.origLen;
+    s.ethSrc = ethSrc;
+    s.ethDst = ethDst;
+    s.etherType = type;
+    s.vlan = vlan;
+    s.packetType = -1;
+    s.ipVersion = 4;
+    s.ipSrc = ipSrc;
+    s.ipDst = ipDst;
+    s.ip6Buf = null;
+    s.ttl = ttl;
+    s.proto = proto;
+    s.fragment = fragment;
+    s.sport = sport;
+    s.dport = dport;
+    s.lacp = null;
+    s.marker = null;
+    s.arp = null;
+    this.fast++;
+    return pkt;
+  }
+}

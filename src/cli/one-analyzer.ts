@@ -2,12 +2,9 @@
 // through the analysis pipeline with only their analyzers, --json / tables, and --fail-on.
 import { Option, type Command } from 'commander';
 import type { Frame } from '../capture/frame.js';
-import { openSource } from '../capture/source.js';
-import { PCAP_HEADER_LEN, PcapParser, parsePcapHeader, pcapMagic } from '../capture/pcap.js';
-import { LinkType } from '../capture/frame.js';
 import { type AnalysisResult, type AnalyzerFactory, Pipeline } from '../analyzers/pipeline.js';
 import { settingsFromOptions } from '../analyzers/settings.js';
-import { CliError, ExitCode, Output, applyDecodeAs, choiceOption, collect, intOption, setExitCode } from './common.js';
+import { CliError, ExitCode, Output, applyDecodeAs, choiceOption, collect, intOption, openInputs, setExitCode } from './common.js';
 import { registry } from '../../dissectors/index.js';
 
 /** Options every single-analyzer command has besides the thresholds. */
@@ -30,52 +27,15 @@ export type FrameFeeder = (
   error: (i: number, message: string) => void,
 ) => Promise<void>;
 
-/**
- * Stand-in reader until the capture readers land: classic pcap (µs/ns, either byte order, gzip
- * through openSource), chunked; several files are merged by timestamp in memory.
- */
-export const classicPcapFeeder: FrameFeeder = async (files, feed, input, error) => {
-  const all: Frame[][] = [];
-  for (let i = 0; i < files.length; i++) {
-    const file = files[i]!;
-    const src = await openSource(file);
-    try {
-      const head = new Uint8Array(PCAP_HEADER_LEN);
-      const n = await src.read(head, 0, PCAP_HEADER_LEN);
-      if (n < PCAP_HEADER_LEN || !pcapMagic(head)) throw new CliError(`${file}: not a classic pcap file (pcapng needs the full capture reader)`, ExitCode.UNREADABLE);
-      const h = parsePcapHeader(head);
-      input(i, file, h.nanosecond ? 'pcap-ns' : 'pcap');
-      const iface = { id: i, input: i, index: 0, name: file.split('/').pop()!, linkType: h.linkType || LinkType.ETHERNET, snaplen: h.snaplen, tsUnitsPerSec: h.nanosecond ? 1e9 : 1e6, tsOffset: 0 };
-      const parser = new PcapParser(file, iface, h);
-      const frames: Frame[] = [];
-      let carry = new Uint8Array(0);
-      let base = PCAP_HEADER_LEN;
-      for (;;) {
-        const chunk = new Uint8Array(carry.length + (4 << 20));
-        chunk.set(carry, 0);
-        const got = await src.read(chunk, carry.length, 4 << 20);
-        const end = carry.length + got;
-        const out: Frame[] = [];
-        const used = parser.parse(chunk, 0, end, base, out);
-        for (const f of out) (files.length > 1 ? frames.push(f) : feed(f));
-        if (parser.problem) {
-          error(i, parser.problem.message);
-          carry = new Uint8Array(0);
-          break;
-        }
-        carry = chunk.slice(used, end);
-        base += used;
-        if (got === 0) break;
-      }
-      if (carry.length) error(i, parser.truncated(carry, 0, carry.length, base).message);
-      if (files.length > 1) all.push(frames);
-    } finally {
-      await src.close();
-    }
-  }
-  if (files.length > 1) {
-    const merged = all.flat().sort((a, b) => a.sec - b.sec || a.nsec - b.nsec);
-    for (const f of merged) feed(f);
+/** The commands' reader: every input opened up front, frames merged in time order (common.ts openInputs). */
+export const inputsFeeder: FrameFeeder = async (files, feed, input, error) => {
+  const f = await openInputs(files);
+  try {
+    f.inputs.forEach((m, i) => input(i, m.file, m.format));
+    for await (const batch of f.batches()) for (const fr of batch) feed(fr);
+    for (const p of f.problems) error(f.inputs.findIndex((m) => m.file === p.file), p.message);
+  } finally {
+    await f.close();
   }
 };
 
@@ -85,7 +45,7 @@ export async function runOneAnalyzer(
   opts: Record<string, unknown>,
   analyzers: readonly AnalyzerFactory[],
   render: (r: AnalysisResult, o: { time: 'absolute' | 'relative' | 'epoch'; origin: number; all: boolean; limit: number }) => string,
-  feeder: FrameFeeder = classicPcapFeeder,
+  feeder: FrameFeeder = inputsFeeder,
   out: Output = new Output(),
 ): Promise<AnalysisResult> {
   let settings;

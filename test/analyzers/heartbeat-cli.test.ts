@@ -55,6 +55,15 @@ describe('teamscope heartbeat / arp commands', () => {
     expect(code).toBe(2);
   });
 
+  it('a missing capture is exit code 3 with one line on stderr', async () => {
+    let err = '';
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((s: string) => ((err += s), true)) as typeof process.stderr.write);
+    const { code } = await runCli(['arp', '/nonexistent/x.pcap']);
+    spy.mockRestore();
+    expect(code).toBe(3);
+    expect(err.trim().split('\n')).toHaveLength(1);
+  });
+
   it('arp on a capture without ARP says so', async () => {
     const { out, code } = await runCli(['arp', resolve(captures, 'vrrp.pcap')]);
     expect(code).toBe(0);

@@ -4,8 +4,8 @@ import type { Command } from 'commander';
 import { HeartbeatAnalyzer, type HeartbeatSection } from '../analyzers/heartbeat.js';
 import { thresholdOptions } from '../analyzers/settings.js';
 import { type FhrpSection, VrrpAnalyzer } from '../analyzers/vrrp.js';
-import { renderHeartbeats, renderVrrp } from '../report/heartbeat.js';
-import { action } from './common.js';
+import { renderHeartbeats, renderProfiles, renderVrrp } from '../report/heartbeat.js';
+import { CliError, action } from './common.js';
 import { commonOptions, runOneAnalyzer } from './one-analyzer.js';
 
 /** Add the `heartbeat` command to `program`. */
@@ -13,11 +13,17 @@ export function registerHeartbeat(program: Command): Command {
   const cmd = program
     .command('heartbeat')
     .description('cluster heartbeats per route and node pair (gaps vs Delay × Threshold, latency), VRRP/HSRP/CARP adverts and master changes')
-    .argument('<capture...>', 'pcap files (- for stdin)');
+    .argument('[capture...]', 'capture files (- for stdin)')
+    .option('--list-profiles', 'print the threshold profiles with their sources and exit');
   commonOptions(cmd);
   for (const o of thresholdOptions()) cmd.addOption(o);
   cmd.action(
     action(async (files: string[], opts: Record<string, unknown>) => {
+      if (opts.listProfiles) {
+        process.stdout.write(renderProfiles(typeof opts.profile === 'string' ? opts.profile : undefined));
+        return;
+      }
+      if (files.length === 0) throw new CliError('heartbeat: give at least one capture file (or --list-profiles)');
       await runOneAnalyzer(
         files,
         opts,

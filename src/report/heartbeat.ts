@@ -4,6 +4,7 @@
 import type { HeartbeatSection } from '../analyzers/heartbeat.js';
 import type { FhrpSection } from '../analyzers/vrrp.js';
 import type { TimelineEvent } from '../analyzers/types.js';
+import { DEFAULT_PROFILE, PROFILES, PROFILE_ALIASES, PROFILE_ORDER } from '../analyzers/profiles.js';
 import { type RenderOptions, fmtSec, fmtTime, plainTable, titled } from './arp.js';
 
 function ms(x: number | null): string {
@@ -111,4 +112,24 @@ export function renderVrrp(section: FhrpSection, events: readonly TimelineEvent[
     out.push(titled(`Master changes (${masters.length})`, m));
   }
   return out.join('\n');
+}
+
+/** The threshold profiles with their tolerances and sources (`teamscope heartbeat --list-profiles`). */
+export function renderProfiles(current?: string): string {
+  const t = plainTable(['profile', 'Windows Server', 'SameSubnet delay × threshold', 'CrossSubnet', 'CrossSite', 'sources', 'caveat']);
+  for (const name of PROFILE_ORDER) {
+    const p = PROFILES[name]!;
+    const tol = (d: number, n: number) => `${d} ms × ${n} = ${(d * n) / 1000} s`;
+    t.push([
+      `${p.name}${current && current.split('+')[0] === p.name ? ' (in use)' : ''}${p.name === DEFAULT_PROFILE ? ' (default)' : ''}`,
+      p.title,
+      tol(p.sameSubnetDelay, p.sameSubnetThreshold),
+      tol(p.crossSubnetDelay, p.crossSubnetThreshold),
+      p.crossSiteDelay !== undefined ? tol(p.crossSiteDelay, p.crossSiteThreshold!) : '— (CrossSubnet values)',
+      p.sources.join('\n'),
+      p.caveat ?? '',
+    ]);
+  }
+  const aliases = Object.entries(PROFILE_ALIASES).map(([a, b]) => `${a} = ${b}`).join(', ');
+  return titled(`Heartbeat threshold profiles (--profile; aliases ${aliases}); explicit --same-subnet-delay etc. override them. Check the cluster's own values with Get-Cluster | fl *subnet*, *site*`, t);
 }

@@ -55,6 +55,15 @@ describe('teamscope heartbeat / arp commands', () => {
     expect(code).toBe(2);
   });
 
+  it('--list-profiles prints the profiles table with tolerances and sources', async () => {
+    const { out, code } = await runCli(['heartbeat', '--list-profiles', '--profile', 'ws2016']);
+    expect(code).toBe(0);
+    expect(out).toContain('ws2016 (in use)');
+    expect(out).toContain('1000 ms × 20 = 20 s');
+    expect(out).toContain('1000 ms × 5 = 5 s');
+    expect(out).toContain('ws2022 = ws2019');
+  });
+
   it('a missing capture is exit code 3 with one line on stderr', async () => {
     let err = '';
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation(((s: string) => ((err += s), true)) as typeof process.stderr.write);

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, reportError, say, setExitCode } from './common.js';
 import { registerArp } from './arp.js';
+import { registerDissect } from './dissect.js';
+import { registerInfo } from './info.js';
 import { registerHeartbeat } from './heartbeat.js';
 import { registerLive } from './live.js';
 
@@ -48,6 +50,8 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage error, 3 unreadable 
     );
   configure(program); // before registering: commands made with program.command() inherit it
   // Commands, one file each (wired as they land).
+  registerDissect(program);
+  registerInfo(program);
   registerArp(program);
   registerHeartbeat(program);
   registerLive(program);

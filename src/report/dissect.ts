@@ -121,6 +121,12 @@ function isAddressList(d: FieldDesc): boolean {
   return /(addr|address|ips?)(es|s)?$/i.test(d.name);
 }
 
+/** Dissectors mark a field the frame does not carry (a v2-only field, an address of another size) with -1. */
+function absent(d: FieldDesc, v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  return typeof v === 'number' && v < 0 && (d.kind === 'uint' || d.kind === 'mac' || d.kind === 'ipv4' || d.kind === 'flags');
+}
+
 /** One value as text for the line and the -V tree (names and hex as the FieldDesc says). */
 export function valueText(d: FieldDesc, v: unknown): string {
   switch (d.kind) {
@@ -271,8 +277,8 @@ export class PacketRenderer {
   line(pkt: Packet): string {
     const f = pkt.frame;
     const ls = pkt.layers;
-    let proto = 'RAW';
-    let info = '';
+    let proto = 'DATA';
+    let info = pkt.rawOf === '' ? '' : `${pkt.rawOf} not decoded`;
     if (ls.length > 0) {
       const top = ls[ls.length - 1]!;
       const s = this.shape(top.layer);
@@ -308,18 +314,20 @@ export class PacketRenderer {
     out += `    Frame Length: ${f.origLen} bytes\n`;
     out += `    Capture Length: ${f.caplen} bytes\n`;
     out += `    File Offset: ${f.fileOffset}\n`;
-    out += `    Protocols in frame: ${pkt.layers.map((l) => l.layer).join(':')}${pkt.rawOff < pkt.rawEnd ? ':data' : ''}\n`;
+    const names = pkt.layers.map((l) => l.layer);
+    if (pkt.rawOff < pkt.rawEnd) names.push('data');
+    out += `    Protocols in frame: ${names.join(':')}\n`;
     const shown = new Set<Problem>();
     for (const l of pkt.layers) {
       const s = this.shape(l.layer);
       const rec = l as unknown as Record<string, unknown>;
       const title = s.d?.title ?? l.layer;
       const sum = s.d ? safeSummary(s.d, l) : '';
-      out += `${title}${sum ? `, ${sum}` : ''}\n`;
+      out += sum === '' ? `${title}\n` : sum.startsWith(title) ? `${sum}\n` : `${title}, ${sum}\n`;
       for (const d of s.d?.fields ?? []) {
         if (d.hidden) continue;
         const v = rec[d.name];
-        if (v === undefined || v === null) continue;
+        if (absent(d, v) || (Array.isArray(v) && v.length === 0)) continue;
         out += `    ${d.title}: ${valueText(d, v)}\n`;
         if (d.kind === 'flags' && d.flags && typeof v === 'number') {
           const w = flagsWidth(d.flags);
@@ -361,8 +369,8 @@ export class PacketRenderer {
       for (const d of s.d?.fields ?? []) {
         const v = rec[d.name];
         if (v === undefined) continue;
-        fields[d.name] = valueJson(d, v);
-        if (d.kind === 'flags' && d.flags && typeof v === 'number') {
+        fields[d.name] = absent(d, v) ? null : valueJson(d, v);
+        if (d.kind === 'flags' && d.flags && typeof v === 'number' && v >= 0) {
           const names: string[] = [];
           for (const fl of d.flags) if (v & fl.mask) names.push(fl.name);
           fields[`${d.name}Names`] = names;

@@ -254,6 +254,8 @@ export interface InputMeta {
   /** 'little-endian' | 'big-endian' (pcapng: of the first section; 'mixed' when sections differ). */
   byteOrder: string;
   compressed: boolean;
+  /** Size on disk (the compressed size for gzip); -1 for stdin and pipes. */
+  size: number;
   /** pcapng sections (1 for classic pcap). */
   sections: number;
   /** Interfaces seen so far (complete once the input has been read). */
@@ -415,6 +417,7 @@ async function openInput(file: string, input: number, table: InterfaceTable): Pr
     format: h.nanosecond ? 'pcap-ns' : 'pcap',
     byteOrder: h.littleEndian ? 'little-endian' : 'big-endian',
     compressed: src.compressed,
+    size: src.size,
     sections: 1,
     interfaces: [iface],
   };

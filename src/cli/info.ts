@@ -45,6 +45,8 @@ export interface InfoResult {
   format: string;
   byteOrder: string;
   compressed: boolean;
+  /** Size of the file on disk (compressed size for gzip), null for stdin and pipes. */
+  fileSize: number | null;
   sections: number;
   interfaces: {
     id: number;
@@ -180,6 +182,7 @@ export async function collectInfo(files: string[], decodeAs?: string[]): Promise
       format: m.format,
       byteOrder: m.byteOrder,
       compressed: m.compressed,
+      fileSize: m.size >= 0 ? m.size : null,
       sections: m.sections,
       interfaces: m.interfaces.map((x) => ({
         id: x.id,
@@ -209,7 +212,8 @@ export async function collectInfo(files: string[], decodeAs?: string[]): Promise
       avgPacketSize: has ? s.bytes / s.packets : null,
       cutFrames: s.cut,
       outOfOrder: s.outOfOrder,
-      protocols: Object.fromEntries([...s.protocols].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))),
+      // Most frequent first; ties in the order first seen (outer layers first).
+      protocols: Object.fromEntries([...s.protocols].sort((a, b) => b[1] - a[1])),
       problems: [...s.problems.values()].sort((a, b) => b.count - a.count || a.id.localeCompare(b.id)),
       error: errors.get(m.file) ?? null,
     };
@@ -229,6 +233,7 @@ export function renderInfo(r: InfoResult): string {
   rows.push(['File format', `${r.format}${r.sections > 1 ? `, ${r.sections} sections` : ''}`]);
   rows.push(['Byte order', r.byteOrder]);
   rows.push(['Compression', r.compressed ? 'gzip' : 'none']);
+  if (r.fileSize !== null) rows.push(['File size', `${num(r.fileSize, 0)} bytes`]);
   rows.push(['Link types', r.linkTypes.map(linkTypeText).join(', ') || 'none']);
   rows.push(['Interfaces', String(r.interfaces.length)]);
   rows.push(['Packets', num(r.packets, 0)]);

@@ -278,7 +278,7 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
     sampled: opt.sampled,
     epochs: eps.map((e) => ({ members: e.members.map((m) => opt.names[m] ?? `member${m}`), flows: e.flows.length })),
   };
-  const dir = opt.teamKnown ? "team's transmit flows" : 'flow directions (team side unknown)';
+  const dir = opt.teamKnown ? 'transmit flows of the team' : 'flow directions (team side unknown)';
   if (opt.members.length < 2) {
     return { policies: [], verdict: 'one-member', conclusion: 'one member only: the capture cannot tell the hash policy', order: null, population };
   }
@@ -298,7 +298,9 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
   const n = opt.members.length;
   const minFlows = Math.max(MIN_FLOWS, MIN_FLOWS_PER_MEMBER * n);
   const policies = candidates.map((c) => (c.hash ? evaluateClosed(c, eps, opt.names) : evaluateKey(c, eps)));
-  policies.sort((a, b) => b.explained - a.explained || Number(b.closedForm) - Number(a.closedForm));
+  // Most telling first: exact closed forms, then keys that grouped flows, then by share explained.
+  const rank = (p: PolicyResult) => (p.consistent && p.closedForm ? 2 : p.consistent && (p.testableGroups ?? 0) > 0 ? 1 : 0);
+  policies.sort((a, b) => rank(b) - rank(a) || b.explained - a.explained || Number(b.closedForm) - Number(a.closedForm));
   if (popFlows < minFlows) {
     return {
       policies,
@@ -338,11 +340,13 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
       population,
     };
   }
-  const best = policies[0]!;
+  const best = policies.find((p) => p.closedForm) ?? policies[0]!;
+  const perFlow = policies.find((p) => p.name === 'windows-address-hash-4tuple');
+  const stable = perFlow?.consistent ? 'each flow stayed on one member, as any per-flow hash keeps it, but ' : '';
   return {
     policies,
     verdict: 'none',
-    conclusion: `no candidate policy explains the ${popFlows} ${dir}; the best, ${best.title}, explains ${pct(best.explained)}`,
+    conclusion: `${stable}no candidate policy predicts the members of the ${popFlows} ${dir}; the closest, ${best.title}, explains ${pct(best.explained)}`,
     order: null,
     population,
   };

@@ -138,7 +138,7 @@ export interface LacpPortResult {
   rate: 'fast' | 'slow';
   interval: { median: number | null; max: number | null };
   collectingDistributing: boolean;
-  /** Time this port first said collecting+distributing (null: never in the capture). */
+  /** Collecting+distributing without a break since (null: not at its last LACPDU). */
   upAt: number | null;
   problems: number[];
 }
@@ -399,7 +399,8 @@ export class LacpAnalyzer implements Analyzer<LacpSection> {
     this.teamChecks(p, t, ev);
 
     const isCD = (a & cd) === cd;
-    if (isCD && p.upAt === null) p.upAt = t;
+    if (!isCD) p.upAt = null;
+    else if (p.upAt === null) p.upAt = t;
     this.ctx.lacpBlocked[m] = this.blocked(m) ? 1 : 0;
     this.partnerHeard(p, t, ev);
     this.linkCheck(p, t, ev);

@@ -196,6 +196,14 @@ export class Pipeline {
     this.extraNotes.push(text);
   }
 
+  /** An input first seen through one of its frames: named after its interface until setInput says more. */
+  private newInput(f: Frame): InputStats {
+    const fresh = this.inputs.length <= f.iface.input;
+    const s = this.input(f.iface.input);
+    if (fresh || s.file === `input${f.iface.input}`) s.file = f.iface.name;
+    return s;
+  }
+
   private input(i: number): InputStats {
     while (this.inputs.length <= i) this.inputs.push(new InputStats(`input${this.inputs.length}`, 'unknown'));
     return this.inputs[i]!;
@@ -207,7 +215,7 @@ export class Pipeline {
     if (this.fast === null && this.useFast) this.fast = new FastPath(this.registry);
     const pkt = (this.useFast ? this.fast!.take(frame, this.ctx.summary) : null) ?? this.registry.dissect(frame);
     const t = pkt.time;
-    const inp = this.inputs[frame.iface.input] ?? this.input(frame.iface.input);
+    const inp = this.inputs[frame.iface.input] ?? this.newInput(frame);
     inp.packets++;
     inp.bytes += frame.origLen;
     if (inp.packets === 1) inp.first = t;

@@ -79,7 +79,7 @@ describe('distribution over separate member interfaces', () => {
     for (const f of fl) b.data(f, 1_700_000_001 + rnd(), 0, 'rx');
     const d = analyzeFrames(b.sorted()).distribution!;
     expect(d.verdict).toBe('none');
-    expect(d.conclusion).toMatch(/no candidate policy explains/);
+    expect(d.conclusion).toMatch(/no candidate policy predicts the members/);
   });
 
   it('says the capture cannot tell with one member or too few flows', () => {

@@ -1,0 +1,113 @@
+// Several captures read together: interfaces kept distinct, frames merged in time order (k-way merge).
+import type { Frame, InterfaceInfo } from './frame.js';
+import { InterfaceTable } from './interfaces.js';
+import { type CaptureReader, type OpenOptions, openCapture } from './reader.js';
+
+/** Options of `readCaptures`. */
+export interface ReadOptions extends OpenOptions {
+  /** Frames per merged batch (several inputs only). Default 8192. */
+  batchSize?: number;
+  /** Table to register interfaces in (e.g. shared with live capture); a new one by default. */
+  table?: InterfaceTable;
+}
+
+/** The inputs of one run: their readers, all their interfaces, and their frames in time order. */
+export interface CaptureSet {
+  /** Every interface of every input, `interfaces[id]`; grows as pcapng IDBs are read. */
+  readonly interfaces: InterfaceInfo[];
+  readonly readers: CaptureReader[];
+  /** Frames of all inputs merged by (sec, nsec); ties go to the lower input index. Single input: its batches as read. */
+  batches(): AsyncIterable<Frame[]>;
+  /** Release every file (also done when the batches are exhausted). */
+  close(): Promise<void>;
+}
+
+/**
+ * Open `paths` (input i = paths[i]; '-' is stdin) and merge their frames in time order. Throws the
+ * first CaptureError (closing what was opened); read problems are on each reader's `problems`.
+ */
+export async function readCaptures(paths: readonly string[], opts: ReadOptions = {}): Promise<CaptureSet> {
+  const table = opts.table ?? new InterfaceTable();
+  const readers: CaptureReader[] = [];
+  try {
+    // One after another, so interface ids follow input order.
+    for (let i = 0; i < paths.length; i++) readers.push(await openCapture(paths[i]!, i, table, opts));
+  } catch (e) {
+    await Promise.all(readers.map((r) => r.close()));
+    throw e;
+  }
+  const batchSize = Math.max(1, opts.batchSize ?? 8192);
+  return {
+    interfaces: table.all,
+    readers,
+    batches: () => (readers.length === 1 ? single(readers[0]!) : mergeBatches(readers, batchSize)),
+    close: async () => {
+      await Promise.all(readers.map((r) => r.close()));
+    },
+  };
+}
+
+async function* single(r: CaptureReader): AsyncGenerator<Frame[]> {
+  for (let b = await r.nextBatch(); b !== null; b = await r.nextBatch()) yield b;
+}
+
+/**
+ * k-way merge of readers' batches by (sec, nsec, input). Emits runs: the input with the earliest
+ * head gives frames until its head passes the second-earliest head, so long runs cost O(k) once.
+ */
+export async function* mergeBatches(readers: readonly CaptureReader[], batchSize = 8192): AsyncGenerator<Frame[]> {
+  const k = readers.length;
+  const cur: (Frame[] | null)[] = [];
+  const pos: number[] = [];
+  for (let i = 0; i < k; i++) {
+    cur.push(await readers[i]!.nextBatch());
+    pos.push(0);
+  }
+  let out: Frame[] = [];
+  for (;;) {
+    let m = -1;
+    let mSec = 0;
+    let mNsec = 0;
+    let s = -1;
+    let sSec = Infinity;
+    let sNsec = 0;
+    for (let i = 0; i < k; i++) {
+      const a = cur[i];
+      if (a === null || a === undefined) continue;
+      const f = a[pos[i]!]!;
+      if (m < 0 || f.sec < mSec || (f.sec === mSec && f.nsec < mNsec)) {
+        s = m;
+        sSec = mSec;
+        sNsec = mNsec;
+        m = i;
+        mSec = f.sec;
+        mNsec = f.nsec;
+      } else if (s < 0 || f.sec < sSec || (f.sec === sSec && f.nsec < sNsec)) {
+        s = i;
+        sSec = f.sec;
+        sNsec = f.nsec;
+      }
+    }
+    if (m < 0) break;
+    if (s < 0) sSec = Infinity;
+    const a = cur[m]!;
+    let p = pos[m]!;
+    // Equal times: the lower input index goes first.
+    const tieOk = m < s;
+    while (p < a.length) {
+      const f = a[p]!;
+      if (f.sec > sSec || (f.sec === sSec && (f.nsec > sNsec || (f.nsec === sNsec && !tieOk)))) break;
+      out.push(f);
+      p++;
+    }
+    if (p === a.length) {
+      cur[m] = await readers[m]!.nextBatch();
+      pos[m] = 0;
+    } else pos[m] = p;
+    if (out.length >= batchSize) {
+      yield out;
+      out = [];
+    }
+  }
+  if (out.length > 0) yield out;
+}

@@ -45,7 +45,7 @@ export function registerLive(program: Command): void {
     .option('--no-promisc', 'do not capture frames addressed to other hosts')
     .option('-c, --count <n>', 'stop after this many frames', intOption(1))
     .option('-d, --duration <seconds>', 'stop after this many seconds', numberOption)
-    .option('--json', 'NDJSON: one line per event as it happens ({"type":"event",...}), the final report last ({"type":"report",...})')
+    .option('--json', 'NDJSON: one line per event as it happens ({"type":"event","id":N,...}), again when it is completed ({"type":"update","id":N,...}), the final report last ({"type":"report",...})')
     .addOption(new Option('--view <mode>', 'compact: a view refreshed in place (default on a terminal); lines: one line per event').choices(['auto', 'compact', 'lines']).default('auto'))
     .option('--refresh <seconds>', 'compact view refresh period (1 to 2 s)', numberOption, 1)
     .option('--decode-as <rule>', 'decode TABLE=KEY as PROTO, e.g. udp.port=4000:mscs (repeatable)', collect);
@@ -143,13 +143,20 @@ export function eventLine(e: TimelineEvent): string {
   return `${clockText(e.time)}  ${e.severity.padEnd(7)}  ${e.kind.padEnd(20)}  ${e.text}`;
 }
 
-/** NDJSON: each event as it happens, then updates when an open interval closes. */
+/**
+ * NDJSON: each event as it happens ({"type":"event","id":N,...}), then the same event again as
+ * {"type":"update","id":N,...} when an open interval closes or the analyzer completes it.
+ */
 class JsonView implements EventView {
+  private readonly ids = new WeakMap<TimelineEvent, number>();
+  private next = 1;
   emit(e: TimelineEvent): void {
-    process.stdout.write(`${JSON.stringify({ type: 'event', ...e })}\n`);
+    const id = this.next++;
+    this.ids.set(e, id);
+    process.stdout.write(`${JSON.stringify({ type: 'event', id, ...e })}\n`);
   }
   update(e: TimelineEvent): void {
-    process.stdout.write(`${JSON.stringify({ type: 'update', ...e })}\n`);
+    process.stdout.write(`${JSON.stringify({ type: 'update', id: this.ids.get(e) ?? null, ...e })}\n`);
   }
   tick(): void {}
   close(): void {}

@@ -338,9 +338,49 @@ export function teamscopeBuild(): string {
   return out;
 }
 
-/** The compiled CLI entry (src/cli/main.js) for `node MAIN live ...`. */
+/** The compiled CLI entry (src/cli/main.js) for `node MAIN live ...` (TEAMSCOPE_NET_BIN overrides it). */
 export function teamscopeBin(): string {
+  if (process.env.TEAMSCOPE_NET_BIN) return process.env.TEAMSCOPE_NET_BIN; // another teamscope build
   const main = join(teamscopeBuild(), 'src', 'cli', 'main.js');
   if (!existsSync(main)) throw new Error('teamscope has no src/cli/main.ts yet');
   return main;
+}
+
+/** An event line of `teamscope live --json`. */
+export interface LiveEvent {
+  type: string;
+  id?: number | null;
+  kind: string;
+  time: number;
+  text: string;
+  [k: string]: unknown;
+}
+
+/**
+ * The events `teamscope live --json` printed so far, each in its latest form (a
+ * {"type":"update","id":N} line replaces event N), in the order they were first emitted.
+ */
+export function liveEvents(p: Proc): LiveEvent[] {
+  const byId = new Map<number, LiveEvent>();
+  const out: LiveEvent[] = [];
+  for (const l of p.stdoutLines) {
+    if (!l.startsWith('{"type":"event"') && !l.startsWith('{"type":"update"')) continue;
+    const e = JSON.parse(l) as LiveEvent;
+    if (e.type === 'event') {
+      out.push(e);
+      if (typeof e.id === 'number') byId.set(e.id, e);
+    } else if (typeof e.id === 'number' && byId.has(e.id)) {
+      const i = out.indexOf(byId.get(e.id)!);
+      const merged = { ...e, type: 'event' };
+      out[i] = merged;
+      byId.set(e.id, merged);
+    }
+  }
+  return out;
+}
+
+/** The final report line of `teamscope live --json` ({"type":"report",...}), or undefined. */
+export function liveReport<T = Record<string, unknown>>(p: Proc): (T & { type: string }) | undefined {
+  const l = p.stdoutLines.find((x) => x.startsWith('{"type":"report"'));
+  return l ? (JSON.parse(l) as T & { type: string }) : undefined;
 }

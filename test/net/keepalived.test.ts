@@ -1,0 +1,121 @@
+// Real VRRP: keepalived (Debian package) in two namespaces and a client in a third, all on one
+// segment (a Linux bridge in its own namespace). `teamscope live` captures on the bridge. The
+// master crashes (SIGKILL: no priority-0 advert), the backup takes the virtual IP over after
+// Master_Down_Interval; then the old master comes back (preempts) and is stopped the normal way
+// (priority-0 advert, fast takeover). No macvlan here, so the VIP moves between the routers' own
+// MACs. The capture written with --write is analysed offline too, and kept as a sample when
+// TEAMSCOPE_SAMPLES_DIR is set (samples/real/make.sh).
+import { copyFileSync, existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Keepalived, keepalivedConf, startKeepalived } from './daemons.js';
+import { Lab, type LiveEvent, describeNet, liveEvents, liveReport, poll, repoRoot, sh, teamscopeBin } from './lab.js';
+
+const VIP = '198.18.1.100';
+const R1 = '198.18.1.1';
+const R2 = '198.18.1.2';
+const CLIENT = '198.18.1.10';
+const VRID = 51;
+/** `live --write FILE` (pending the pcapng writer: empty until it lands). */
+const WRITE = (_file: string): string[] => [];
+
+type Ev = LiveEvent;
+
+/** Events `teamscope live --json` printed so far (latest form of each). */
+const events = liveEvents;
+
+describeNet('keepalived VRRP failover, watched by teamscope live', ['keepalived'], () => {
+  let lab: Lab;
+  let bin = '';
+  let sw = '';
+  let r1 = '';
+  let r2 = '';
+  let cl = '';
+  let mac1 = '';
+  let mac2 = '';
+  let file = '';
+
+  beforeAll(() => {
+    lab = new Lab('vrrp');
+    bin = teamscopeBin();
+    sw = lab.ns('sw');
+    r1 = lab.ns('r1');
+    r2 = lab.ns('r2');
+    cl = lab.ns('cl');
+    lab.veth(r1, 'eth0', sw, 'p1');
+    lab.veth(r2, 'eth0', sw, 'p2');
+    lab.veth(cl, 'eth0', sw, 'p3');
+    lab.bridge(sw, 'br0', ['p1', 'p2', 'p3']);
+    lab.addr(r1, 'eth0', `${R1}/24`);
+    lab.addr(r2, 'eth0', `${R2}/24`);
+    lab.addr(cl, 'eth0', `${CLIENT}/24`);
+    mac1 = lab.mac(r1, 'eth0');
+    mac2 = lab.mac(r2, 'eth0');
+    file = join(lab.dir, 'keepalived-vrrp.pcapng');
+  });
+  afterAll(() => lab?.teardown());
+
+  it('reports the takeovers of the virtual IP, the GARPs keepalived sent and the advert gap against Master_Down_Interval', async () => {
+    // --conflict-window 3: a takeover is reported once the new owner's claim stood 3 s unopposed
+    // (default 10 s, RFC 5227 DEFEND_INTERVAL), which keeps this test short.
+    const live = lab.spawn(sw, 'teamscope live', ['node', bin, 'live', '-i', 'br0', '--json', '--conflict-window', '3', ...WRITE(file)]);
+    await live.line(/live: capturing on br0/, 30_000);
+
+    const conf = (name: string, priority: number) => keepalivedConf({ routerId: name, iface: 'eth0', vrid: VRID, priority, vip: `${VIP}/24` });
+    let ka1: Keepalived = startKeepalived(lab, r1, 'keepalived-r1', conf('r1', 150));
+    const ka2 = startKeepalived(lab, r2, 'keepalived-r2', conf('r2', 100));
+    await ka1.proc.line(/Entering MASTER STATE/, 30_000);
+    await ka2.proc.line(/Entering BACKUP STATE/, 30_000);
+    const client = lab.spawn(cl, 'client', ['node', join(repoRoot, 'test/net/udp-client.mjs'), VIP]);
+    await client.line(/sending to/, 20_000);
+
+    // 1. r1 is master; the client resolved the VIP to r1's MAC.
+    await live.until('r1 master', () => events(live).find((e) => e.kind === 'vrrp.master' && e.toIp === R1), 20_000);
+    await poll('client ARP entry for the VIP → r1', () => sh('ip', ['-n', cl, 'neigh', 'show', VIP]).out.includes(mac1), 20_000);
+
+    // 2. The master crashes: r2 takes over after Master_Down_Interval = 3 × 1 s + (256 − 100)/256 s.
+    await ka1.crash();
+    await ka2.proc.line(/Entering MASTER STATE/, 30_000);
+    const takeover = await live.until('arp.takeover r1 → r2', () => events(live).find((e) => e.kind === 'arp.takeover' && e.ip === VIP && e.toMac === mac2), 20_000);
+    expect(takeover.fromMac).toBe(mac1);
+    expect(takeover.virtual).toBe('vrrp');
+    expect(takeover.garpForm).toBe('request');
+    expect(Number(takeover.garps)).toBeGreaterThanOrEqual(5); // keepalived: vrrp_garp_master_repeat 5
+    const master2 = await live.until('vrrp.master r2', () => events(live).find((e) => e.kind === 'vrrp.master' && e.toIp === R2), 20_000);
+    expect(master2).toMatchObject({ group: VRID, fromIp: R1, reason: 'timeout', ip: VIP });
+    const gap = await live.until('advert gap', () => events(live).find((e) => /^heartbeat\.(breach|near-miss)$/.test(e.kind) && e.protocol === 'vrrp' && e.from === R1), 20_000);
+    const mdi = 3 * 1 + (256 - 100) / 256;
+    expect(Number(gap.tolerance)).toBeCloseTo(mdi, 3);
+    expect(Number(gap.duration)).toBeGreaterThan(mdi - 0.1);
+    expect(Number(gap.duration)).toBeLessThan(mdi + 1);
+    await poll('client ARP entry for the VIP → r2', () => sh('ip', ['-n', cl, 'neigh', 'show', VIP]).out.includes(mac2), 20_000);
+
+    // 3. r1 comes back and preempts (priority 150 > 100), then is stopped normally: priority 0, fast takeover.
+    ka1 = startKeepalived(lab, r1, 'keepalived-r1b', conf('r1', 150));
+    await ka1.proc.line(/Entering MASTER STATE/, 30_000);
+    await live.until('vrrp.master r1 again', () => events(live).find((e) => e.kind === 'vrrp.master' && e.toIp === R1 && e.fromIp === R2), 20_000);
+    await live.until('arp.takeover r2 → r1', () => events(live).find((e) => e.kind === 'arp.takeover' && e.ip === VIP && e.toMac === mac1 && e.fromMac === mac2), 20_000);
+    await ka1.stop();
+    const resigned = await live.until('vrrp.master r2 after resign', () => events(live).find((e) => e.kind === 'vrrp.master' && e.toIp === R2 && e.reason === 'resigned'), 20_000);
+    expect(resigned.fromIp).toBe(R1);
+    await live.until('arp.takeover r1 → r2 again', () => events(live).filter((e) => e.kind === 'arp.takeover' && e.ip === VIP && e.toMac === mac2).length >= 2, 20_000);
+
+    // 4. Stop live: it prints the final report, the same document `analyze --json` prints.
+    await client.stop();
+    expect(await live.stop('SIGTERM', 20_000)).toBe(0);
+    const last = liveReport<{ schema: number; events: Ev[] }>(live)!;
+    expect(last?.type).toBe('report');
+    expect(last.schema).toBe(1);
+    const kinds = (list: Ev[]) => list.filter((e) => ['arp.takeover', 'vrrp.master'].includes(e.kind)).map((e) => `${e.kind} ${String(e.toMac ?? e.toIp)}`);
+    expect(kinds(last.events)).toEqual(kinds(events(live)));
+
+    // 5. The file --write saved says the same offline.
+    if (WRITE(file).length) {
+      expect(existsSync(file) && statSync(file).size > 0).toBe(true);
+      const offline = sh('node', [bin, 'analyze', file, '--json', '--conflict-window', '3']);
+      const doc = JSON.parse(offline.out) as { events: Ev[] };
+      expect(kinds(doc.events)).toEqual(kinds(last.events));
+      if (process.env.TEAMSCOPE_SAMPLES_DIR) copyFileSync(file, join(process.env.TEAMSCOPE_SAMPLES_DIR, 'keepalived-vrrp.pcapng'));
+    }
+  }, 180_000);
+});

@@ -5,7 +5,7 @@
 import { type Packet, ipv4Text, ipv6Text, macText } from '../../dissectors/core.js';
 import type { AnalyzerContext } from './context.js';
 import { FlowKind, FlowTable, NO_MEMBER } from './flows.js';
-import { type InferenceResult, type TxFlow, inferPolicies } from './hashinfer.js';
+import { type InferenceResult, type TxFlow, inferPolicies, inferable } from './hashinfer.js';
 import { MAX_MEMBERS } from './members.js';
 import { type Analyzer, type Evidence, type TimelineEvent, evidenceOf, pushEvidence } from './types.js';
 
@@ -19,8 +19,10 @@ export const SILENCE_GAPS = 20;
 export const MIN_RATE_FOR_DOWN = 2;
 /** A flow move is classified this long after it happened (failover needs the old member's silence) (s). */
 export const CLASSIFY_DELAY = 2;
-/** Three moves of one flow direction within this window is spraying (s). */
-export const SPRAY_WINDOW = 10;
+/** A move less than this after the flow's previous packet on another member is a tight move (s). */
+export const SPRAY_GAP = 0.05;
+/** This many tight moves of one flow direction is spraying (balance-rr, per-packet). */
+export const SPRAY_MOVES = 3;
 /** At most this many flow.moved events are emitted (the rest are counted in the moves summary). */
 export const MAX_MOVE_EVENTS = 20_000;
 /** At most this many per-member splits of multi-member flows are kept (tx/rx attribution). */
@@ -271,11 +273,16 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       ft.moveTime[d] = t;
       if ((ft.moves[other] ?? 0) === 0) this.movedFlows++;
     }
-    if (moves + 1 === 3 && t - ft.moveTime[d]! <= SPRAY_WINDOW) {
-      this.emitMove({ flow: id, d, from: cur, to: m, time: t, gap, evidence: evidenceOf(pkt) }, 'spray');
-      return;
+    // Spraying: packets of one flow alternate members with no idle gap between them (balance-rr).
+    if (gap < SPRAY_GAP) {
+      const tight = ft.tightMoves[d]!;
+      if (tight < 255) ft.tightMoves[d] = tight + 1;
+      if (tight + 1 === SPRAY_MOVES) {
+        this.emitMove({ flow: id, d, from: cur, to: m, time: t, gap, evidence: evidenceOf(pkt) }, 'spray');
+        return;
+      }
+      if (tight + 1 > SPRAY_MOVES) return; // spraying: counted, not told again
     }
-    if (moves >= 3 && t - ft.moveTime[d]! <= SPRAY_WINDOW * 2) return; // spraying: counted, not told again
     if (this.pending.length - this.pendingHead < 1_000_000) this.pending.push({ flow: id, d, from: cur, to: m, time: t, gap, evidence: evidenceOf(pkt) });
     else this.moveDropped++;
   }
@@ -454,10 +461,14 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       if (!all && time - mv.time < CLASSIFY_DELAY) break;
       this.pendingHead++;
       const ft = this.flows;
-      if (ft.moves[mv.d]! >= 3 && mv.time - ft.moveTime[mv.d]! <= SPRAY_WINDOW) continue; // told as spray
+      if (ft.tightMoves[mv.d]! >= SPRAY_MOVES) continue; // told as spray
       // The old member is down, or carried nothing after the move: failover; else rebalance.
       const oldLast = this.mLast[mv.from]!;
       const failover = this.mDown[mv.from] === 1 || this.mDownList[mv.from]!.some((x) => x.from <= mv.time + 0.001 && (x.to === null || x.to >= mv.time)) || oldLast < mv.time;
+      if (!failover) {
+        if (ft.rebalanced[mv.d]! < 255) ft.rebalanced[mv.d]! += 1;
+        if (mv.gap < ft.rebalanceGap[mv.d]!) ft.rebalanceGap[mv.d] = mv.gap;
+      }
       this.emitMove(mv, failover ? 'failover' : 'rebalance');
     }
     if (this.pendingHead > 4096 && this.pendingHead * 2 > q.length) {
@@ -570,7 +581,8 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     // Sender side of each flow direction: 1 team, 0 other.
     const sideOf = (id: number, s: number): boolean => {
       if (ft.kind(id) === FlowKind.L2) return team.macs.has(ft.keyMac(id, s));
-      return team.ips.has(endpointText(ft, id, s));
+      if (team.ips.size > 0 && team.ips.has(endpointText(ft, id, s))) return true;
+      return team.rule === 'given' && team.macs.has(s === 0 ? ft.macA[id]! : ft.macB[id]!);
     };
     const txFlows: TxFlow[] = [];
     const INFER_CAP = 200_000;
@@ -610,7 +622,8 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
           sampled = true;
           continue;
         }
-        txFlows.push({ id, dir, member: ft.firstMember[d]!, time: ft.first[id]!, moved: ft.moves[d]! > 0 });
+        if (!inferable(ft, id)) continue;
+        txFlows.push({ id, dir, member: ft.firstMember[d]!, time: ft.first[id]!, moved: ft.moves[d]! > 0, rebalanced: ft.rebalanced[d]!, rebalanceGap: ft.rebalanceGap[d]!, sprayed: ft.tightMoves[d]! >= SPRAY_MOVES });
       }
     }
     // Members active over time for the inference epochs (down intervals split them).

@@ -62,8 +62,13 @@ export class FlowTable {
   members: Uint32Array;
   moves: Uint16Array;
   lastDir: Float64Array;
-  /** Time of the last move per direction (for spray detection). */
+  /** Time of the first move per direction (for spray detection). */
   moveTime: Float64Array;
+  /** Per direction: moves classified as rebalancing (old member still up), and the shortest idle gap before one. */
+  rebalanced: Uint8Array;
+  rebalanceGap: Float32Array;
+  /** Per direction: moves right after the previous packet (no idle gap): per-packet spraying. */
+  tightMoves: Uint8Array;
   /** Endpoint ids (see Endpoints) of A and B, -1 when the endpoint table was full. */
   epA: Int32Array;
   epB: Int32Array;
@@ -88,6 +93,9 @@ export class FlowTable {
     this.moves = new Uint16Array(2 * n);
     this.lastDir = new Float64Array(2 * n);
     this.moveTime = new Float64Array(2 * n);
+    this.rebalanced = new Uint8Array(2 * n);
+    this.tightMoves = new Uint8Array(2 * n);
+    this.rebalanceGap = new Float32Array(2 * n).fill(Infinity);
     this.epA = new Int32Array(n);
     this.epB = new Int32Array(n);
     let size = 16;
@@ -98,7 +106,7 @@ export class FlowTable {
 
   /** Approximate bytes held (for the memory report). */
   get memory(): number {
-    return this.capacity * (KW * 4 + 8 * 4 + 2 * (8 + 8 + 1 + 1 + 4 + 2 + 8 + 8) + 8) + this.slots.length * 4;
+    return this.capacity * (KW * 4 + 8 * 4 + 2 * (8 + 8 + 1 + 1 + 4 + 2 + 8 + 8 + 1 + 4) + 8) + this.slots.length * 4;
   }
 
   /**
@@ -269,6 +277,15 @@ export class FlowTable {
     this.bytes = g64(this.bytes, 2);
     this.lastDir = g64(this.lastDir, 2);
     this.moveTime = g64(this.moveTime, 2);
+    const rb = new Uint8Array(2 * n);
+    rb.set(this.rebalanced);
+    this.rebalanced = rb;
+    const tm = new Uint8Array(2 * n);
+    tm.set(this.tightMoves);
+    this.tightMoves = tm;
+    const rg = new Float32Array(2 * n).fill(Infinity);
+    rg.set(this.rebalanceGap);
+    this.rebalanceGap = rg;
     const fm = new Uint8Array(2 * n).fill(NO_MEMBER);
     fm.set(this.firstMember);
     this.firstMember = fm;

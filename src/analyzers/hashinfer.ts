@@ -14,7 +14,23 @@ export interface TxFlow {
   /** Time of the flow's first packet. */
   time: number;
   moved: boolean;
+  /** Moves while the old member stayed up (rebalancing), and the shortest idle gap before one (s). */
+  rebalanced: number;
+  rebalanceGap: number;
+  /** Its packets alternated members with no idle gap (per-packet round robin). */
+  sprayed: boolean;
 }
+
+/** IP protocols whose member the candidates cannot recompute from the flow key (ICMP ids, SPIs, other ports). */
+const NOT_INFERABLE = new Set([1, 58, 33, 50, 51, 132, 136]);
+
+/** Can the candidates hash this flow from what the flow table keeps? */
+export function inferable(ft: FlowTable, id: number): boolean {
+  return ft.kind(id) === FlowKind.L2 || !NOT_INFERABLE.has(ft.proto(id));
+}
+
+/** Windows Dynamic: a flow may move at a flowlet boundary, i.e. after at least this idle gap (s). */
+export const FLOWLET_MIN_GAP = 0.1;
 
 export interface InferOptions {
   /** Members with traffic (indexes), in member order. */
@@ -46,7 +62,7 @@ export interface PolicyResult {
   order?: string[];
 }
 
-export type Verdict = 'explained' | 'ambiguous' | 'consistent' | 'none' | 'one-member' | 'too-few-flows' | 'no-traffic';
+export type Verdict = 'explained' | 'ambiguous' | 'consistent' | 'spraying' | 'none' | 'one-member' | 'too-few-flows' | 'no-traffic';
 
 export interface InferenceResult {
   policies: PolicyResult[];
@@ -86,8 +102,21 @@ export function hashFields(ft: FlowTable, id: number, dir: number): HashFields {
   const srcMac = l2 ? ft.keyMac(id, s) : s === 0 ? ft.macA[id]! : ft.macB[id]!;
   const dstMac = l2 ? ft.keyMac(id, r) : r === 0 ? ft.macA[id]! : ft.macB[id]!;
   const proto = l2 ? -1 : ft.proto(id);
-  const hasPorts = proto === 6 || proto === 17 || proto === 132;
+  const hasPorts = proto === 6 || proto === 17;
+  const v6 = kind === FlowKind.IPV6;
+  const bytes6 = (side: number) => {
+    const b = new Uint8Array(16);
+    for (let i = 0; i < 4; i++) {
+      const w = ft.word(id, side, i);
+      b[4 * i] = w >>> 24;
+      b[4 * i + 1] = (w >>> 16) & 0xff;
+      b[4 * i + 2] = (w >>> 8) & 0xff;
+      b[4 * i + 3] = w & 0xff;
+    }
+    return b;
+  };
   return {
+    ...(v6 ? { src6: bytes6(s), dst6: bytes6(r) } : {}),
     srcMac,
     dstMac,
     etherType: ft.etherType(id),
@@ -157,7 +186,7 @@ function bestAssignment(counts: number[][], n: number): { score: number; perm: n
 interface Epoch {
   mask: number;
   members: number[];
-  flows: { f: HashFields; member: number }[];
+  flows: { f: HashFields; member: number; x: TxFlow }[];
 }
 
 /** Split the population by the set of members up when each flow began. */
@@ -176,7 +205,7 @@ function epochs(ft: FlowTable, flows: readonly TxFlow[], opt: InferOptions): Epo
       e = { mask, members: opt.members.filter((m) => mask & (1 << m)), flows: [] };
       byMask.set(mask, e);
     }
-    e.flows.push({ f: hashFields(ft, x.id, x.dir), member: x.member });
+    e.flows.push({ f: hashFields(ft, x.id, x.dir), member: x.member, x });
   }
   return [...byMask.values()].sort((a, b) => b.flows.length - a.flows.length);
 }
@@ -266,6 +295,34 @@ function evaluateKey(c: PolicyCandidate, eps: Epoch[]): PolicyResult {
   };
 }
 
+/** Windows Dynamic (flowlets): flows stay put except for moves after idle gaps while their member stays up. */
+function evaluateDynamic(eps: Epoch[]): PolicyResult {
+  let total = 0;
+  let explained = 0;
+  let tested = 0;
+  for (const e of eps)
+    for (const { x } of e.flows) {
+      total++;
+      if (x.rebalanced === 0) {
+        explained++;
+        continue;
+      }
+      tested++;
+      if (x.rebalanceGap >= FLOWLET_MIN_GAP) explained++;
+    }
+  return {
+    name: 'windows-dynamic',
+    title: 'Windows Dynamic: flowlets moved after idle gaps',
+    family: 'windows',
+    closedForm: false,
+    consistent: total > 0 && explained === total,
+    explained: total ? explained / total : 0,
+    flows: total,
+    explainedFlows: explained,
+    testableGroups: tested,
+  };
+}
+
 const pct = (x: number) => `${(100 * x).toFixed(x === 1 || x === 0 ? 0 : 1)}%`;
 
 /** Run every candidate over the population and say what explains the traffic. */
@@ -295,9 +352,22 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
       population,
     };
   }
+  const sprayed = eps.reduce((a, e) => a + e.flows.filter((x) => x.x.sprayed).length, 0);
+  if (sprayed > 0 && sprayed * 2 >= popFlows) {
+    return {
+      policies: [],
+      verdict: 'spraying',
+      conclusion: `${sprayed} of the ${popFlows} ${dir} alternate members packet by packet: round robin (Linux balance-rr, teamd roundrobin), not a flow hash — expect reordering`,
+      order: null,
+      population,
+    };
+  }
   const n = opt.members.length;
   const minFlows = Math.max(MIN_FLOWS, MIN_FLOWS_PER_MEMBER * n);
   const policies = candidates.map((c) => (c.hash ? evaluateClosed(c, eps, opt.names) : evaluateKey(c, eps)));
+  const dynamic = evaluateDynamic(eps);
+  policies.push(dynamic);
+  const rebalancedFlows = dynamic.testableGroups ?? 0;
   // Most telling first: exact closed forms, then keys that grouped flows, then by share explained.
   const rank = (p: PolicyResult) => (p.consistent && p.closedForm ? 2 : p.consistent && (p.testableGroups ?? 0) > 0 ? 1 : 0);
   policies.sort((a, b) => rank(b) - rank(a) || b.explained - a.explained || Number(b.closedForm) - Number(a.closedForm));
@@ -311,6 +381,16 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
     };
   }
   const exact = policies.filter((p) => p.closedForm && p.consistent && (p.chance ?? 1) < MAX_CHANCE);
+  if (rebalancedFlows > 0 && dynamic.consistent) {
+    const start = exact.length ? ` (at flow start they follow ${exact[0]!.title})` : '';
+    return {
+      policies,
+      verdict: 'consistent',
+      conclusion: `${rebalancedFlows} of the ${popFlows} ${dir} moved to another member after an idle gap while their member stayed up${start}: dynamic balancing (Windows Dynamic flowlets, teamd tx_balancer or OVS SLB rebalancing), not a static hash`,
+      order: null,
+      population,
+    };
+  }
   if (exact.length > 0) {
     const fams = new Set(exact.map((p) => p.name.replace(/@.*/, '')));
     // Kernel-version variants of one policy that predict alike are named once, with the variants after.

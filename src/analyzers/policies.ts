@@ -1,124 +1,143 @@
-// The candidate load-balancing policies the inference tries (PROTOCOLS.md §3): closed-form hashes
-// (Linux bonding xmit_hash_policy and its kernel-version variants) and key-consistency policies
-// (Windows address hash, Hyper-V port / source MAC) whose arithmetic is not public.
+// The candidate load-balancing policies the inference tries (PROTOCOLS.md §3), built on the
+// generator's own policy arithmetic (src/generator/hash.ts) so generator and analyzer cannot
+// disagree: Linux bonding xmit_hash_policy in every kernel variant that computes differently,
+// Windows Address Hash (key consistency, plus the generator's Toeplitz model as a closed form),
+// and Hyper-V Port (one source MAC, one member).
+import {
+  type FlowHeaders,
+  LINUX_VARIANTS,
+  type LinuxHashVariant,
+  type LinuxXmitPolicy,
+  type WindowsHashMode,
+  linuxXmitHash,
+  windowsAddressHash,
+} from '../generator/hash.js';
 
-/** What a policy may hash, for one transmit flow direction. IPs are network-order u32 (IPv6: XOR of its four words). */
+/** What a policy may hash, for one transmit flow direction (IPv4 as u32, IPv6 as 16 bytes). */
 export interface HashFields {
   srcMac: number;
   dstMac: number;
   etherType: number;
+  /** 802.1Q VLAN id, -1 untagged. */
   vlan: number;
   ipVersion: 0 | 4 | 6;
+  /** IPv4 address, or the XOR of the IPv6 address's four words (network order). */
   srcIp: number;
   dstIp: number;
+  /** IPv6 addresses (16 bytes) when ipVersion is 6. */
+  src6?: Uint8Array;
+  dst6?: Uint8Array;
   proto: number;
   sport: number;
   dport: number;
   hasPorts: boolean;
 }
 
-/** A candidate: closed form (`hash`, member = hash % n in some order) or key consistency (`key`). */
+/** A candidate: closed form (`hash`, member = usable[hash % n] in some order) or key consistency (`key`). */
 export interface PolicyCandidate {
-  /** Stable id, `family-policy@variant`. */
+  /** Stable id: `linux-layer3+4`, `linux-layer3+4@no-shift`, `windows-address-hash-2tuple`, `hyper-v-port`, … */
   name: string;
   title: string;
   family: 'linux' | 'windows' | 'hyper-v';
+  /** Other names that compute exactly the same (kernel variants equal for this policy). */
+  aliases?: string[];
   hash?(f: HashFields): number;
   key?(f: HashFields): string | number;
 }
 
-function bswap32(x: number): number {
-  return (((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
-}
-
-function bswap16(x: number): number {
-  return ((x & 0xff) << 8) | (x >>> 8);
-}
-
-/** How the EtherType enters Linux's L2 term (PROTOCOLS.md §3.1). */
-type EthTerm = 'host' | 'raw' | 'none';
-
-/** `dst_mac[5] ⊕ src_mac[5] ⊕ ethertype` (bond_eth_hash). */
-function l2(f: HashFields, eth: EthTerm): number {
-  const t = eth === 'host' ? f.etherType : eth === 'raw' ? bswap16(f.etherType) : 0;
-  return ((f.dstMac % 256) ^ (f.srcMac % 256) ^ t) >>> 0;
-}
-
-/** `h ^= dst ^ src; h ^= h >> 16; h ^= h >> 8` on a little-endian host (bond_ip_hash). */
-function ipFold(h: number, f: HashFields): number {
-  h = (h ^ bswap32((f.srcIp ^ f.dstIp) >>> 0)) >>> 0;
-  h = (h ^ (h >>> 16)) >>> 0;
-  h = (h ^ (h >>> 8)) >>> 0;
+/** The generator's header record for a transmit flow direction. */
+export function flowHeaders(f: HashFields): FlowHeaders {
+  const h: FlowHeaders = { dstMac: f.dstMac, srcMac: f.srcMac, ethertype: f.etherType };
+  if (f.vlan > 0) h.vlanId = f.vlan;
+  if (f.ipVersion === 4) {
+    h.src = f.srcIp;
+    h.dst = f.dstIp;
+  } else if (f.ipVersion === 6 && f.src6 && f.dst6) {
+    h.src = f.src6;
+    h.dst = f.dst6;
+  }
+  if (f.ipVersion !== 0) h.protocol = f.proto;
+  if (f.hasPorts) {
+    h.srcPort = f.sport;
+    h.dstPort = f.dport;
+  }
   return h;
 }
 
-/** The 32-bit ports word as copied from the header on a little-endian host. */
-function portsWord(f: HashFields): number {
-  return bswap32(((f.sport << 16) | f.dport) >>> 0);
+/** Memoised FlowHeaders per HashFields object (each candidate hashes the same flows). */
+const headersOf = new WeakMap<HashFields, FlowHeaders>();
+function hdr(f: HashFields): FlowHeaders {
+  let h = headersOf.get(f);
+  if (!h) headersOf.set(f, (h = flowHeaders(f)));
+  return h;
 }
 
-function linuxLayer2(eth: EthTerm) {
-  return (f: HashFields) => l2(f, eth);
+/** Which LinuxHashVariant knobs change each policy's arithmetic (variants equal on these compute alike). */
+function knobs(policy: LinuxXmitPolicy, v: LinuxHashVariant): string {
+  switch (policy) {
+    case 'layer2':
+      return `${v.ethertype}/${v.cpu}`;
+    case 'layer2+3':
+      return `${v.ethertype}/${v.shift === 'all-ip'}/${v.cpu}`;
+    case 'layer3+4':
+      return `${v.ethertype}/${v.shift !== 'none'}/${v.icmp}/${v.icmpErrors}/${v.cpu}`;
+    case 'vlan+srcmac':
+      return '';
+  }
 }
 
-function linuxLayer23(eth: EthTerm, shift: boolean) {
-  return (f: HashFields) => {
-    if (f.ipVersion === 0) return l2(f, eth);
-    const h = ipFold(l2(f, eth), f);
-    return shift ? h >>> 1 : h;
+function linuxCandidates(): PolicyCandidate[] {
+  const out: PolicyCandidate[] = [];
+  for (const policy of ['layer2', 'layer2+3', 'layer3+4', 'vlan+srcmac'] as const) {
+    const seen = new Map<string, PolicyCandidate>();
+    for (const [vname, v] of Object.entries(LINUX_VARIANTS)) {
+      const name = vname === 'current' ? `linux-${policy}` : `linux-${policy}@${vname}`;
+      const k = knobs(policy, v);
+      const same = seen.get(k);
+      if (same) {
+        (same.aliases ??= []).push(name);
+        continue;
+      }
+      const c: PolicyCandidate = {
+        name,
+        title: vname === 'current' ? `Linux ${policy}` : `Linux ${policy} (kernels ${v.kernels})`,
+        family: 'linux',
+        hash: (f) => linuxXmitHash(policy, hdr(f), v),
+      };
+      seen.set(k, c);
+      out.push(c);
+    }
+  }
+  return out;
+}
+
+function windowsModel(mode: WindowsHashMode, id: string): PolicyCandidate {
+  return {
+    name: `windows-address-hash-${id}@toeplitz`,
+    title: `Windows Address Hash ${mode} (Toeplitz/RSS-key model; the real function is undocumented)`,
+    family: 'windows',
+    hash: (f) => windowsAddressHash(mode, hdr(f)),
   };
 }
 
-function linuxLayer34(eth: EthTerm) {
-  return (f: HashFields) => {
-    if (f.ipVersion === 0) return l2(f, eth);
-    return ipFold(f.hasPorts ? portsWord(f) : 0, f) >>> 1;
-  };
-}
-
-/** Linux ≤ 3.x formulas (bond_xmit_hash_policy_l23 / _l34 with ntohl, 16 bits of the addresses). */
-function linuxOldLayer23(f: HashFields): number {
-  if (f.ipVersion !== 4) return (f.dstMac % 256) ^ (f.srcMac % 256);
-  return (((f.srcIp ^ f.dstIp) & 0xffff) ^ ((f.dstMac % 256) ^ (f.srcMac % 256))) >>> 0;
-}
-function linuxOldLayer34(f: HashFields): number {
-  if (f.ipVersion !== 4) return (f.dstMac % 256) ^ (f.srcMac % 256);
-  const l4 = f.hasPorts ? f.sport ^ f.dport : 0;
-  return (l4 ^ ((f.srcIp ^ f.dstIp) & 0xffff)) >>> 0;
-}
-
-/** vlan+srcmac (bond_vlan_srcmac_hash). */
-function vlanSrcMac(f: HashFields): number {
-  const hi = Math.floor(f.srcMac / 0x1000000);
-  const lo = f.srcMac % 0x1000000;
-  return ((f.vlan > 0 ? f.vlan : 0) ^ hi ^ lo) >>> 0;
-}
-
-/** The candidates, most specific first within a family. */
+/** The candidates, Linux closed forms first. */
 export const POLICY_CANDIDATES: readonly PolicyCandidate[] = [
-  { name: 'linux-layer2', title: 'Linux layer2', family: 'linux', hash: linuxLayer2('host') },
-  { name: 'linux-layer2@raw-ethertype', title: 'Linux layer2 (kernels < 5.15: EtherType byte-swapped)', family: 'linux', hash: linuxLayer2('raw') },
-  { name: 'linux-layer2@no-ethertype', title: 'Linux layer2 (2.6/3.x: MACs only)', family: 'linux', hash: linuxLayer2('none') },
-  { name: 'linux-layer2+3', title: 'Linux layer2+3', family: 'linux', hash: linuxLayer23('host', false) },
-  { name: 'linux-layer2+3@shift', title: 'Linux layer2+3 (before the 2021 fix: hash >> 1)', family: 'linux', hash: linuxLayer23('host', true) },
-  { name: 'linux-layer2+3@raw-ethertype', title: 'Linux layer2+3 (EtherType byte-swapped, hash >> 1)', family: 'linux', hash: linuxLayer23('raw', true) },
-  { name: 'linux-layer2+3@3.x', title: 'Linux layer2+3 (3.x formula)', family: 'linux', hash: linuxOldLayer23 },
-  { name: 'linux-layer3+4', title: 'Linux layer3+4', family: 'linux', hash: linuxLayer34('host') },
-  { name: 'linux-layer3+4@raw-ethertype', title: 'Linux layer3+4 (EtherType byte-swapped for non-IP)', family: 'linux', hash: linuxLayer34('raw') },
-  { name: 'linux-layer3+4@3.x', title: 'Linux layer3+4 (3.x formula)', family: 'linux', hash: linuxOldLayer34 },
-  { name: 'linux-vlan+srcmac', title: 'Linux vlan+srcmac', family: 'linux', hash: vlanSrcMac },
+  ...linuxCandidates(),
+  windowsModel('4-tuple', '4tuple'),
+  windowsModel('2-tuple', '2tuple'),
+  windowsModel('mac', 'mac'),
   {
     name: 'windows-address-hash-4tuple',
-    title: 'Windows Address Hash (4-tuple)',
+    title: 'Windows Address Hash (4-tuple): one flow, one member',
     family: 'windows',
     key: (f) => (f.ipVersion === 0 ? `m${f.srcMac}/${f.dstMac}` : f.hasPorts ? `${f.srcIp}/${f.dstIp}/${f.proto}/${f.sport}/${f.dport}` : `${f.srcIp}/${f.dstIp}`),
   },
   {
     name: 'windows-address-hash-2tuple',
-    title: 'Windows Address Hash (2-tuple IP)',
+    title: 'Windows Address Hash (2-tuple): one IP pair, one member',
     family: 'windows',
     key: (f) => (f.ipVersion === 0 ? `m${f.srcMac}/${f.dstMac}` : `${f.srcIp}/${f.dstIp}`),
   },
-  { name: 'windows-address-hash-mac', title: 'Windows Address Hash (MAC addresses)', family: 'windows', key: (f) => `${f.srcMac}/${f.dstMac}` },
-  { name: 'hyper-v-port', title: 'Hyper-V Port / source MAC', family: 'hyper-v', key: (f) => f.srcMac },
+  { name: 'windows-address-hash-mac', title: 'Windows Address Hash (MAC): one MAC pair, one member', family: 'windows', key: (f) => `${f.srcMac}/${f.dstMac}` },
+  { name: 'hyper-v-port', title: 'Hyper-V Port: one source MAC (VM), one member', family: 'hyper-v', key: (f) => f.srcMac },
 ];

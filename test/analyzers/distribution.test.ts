@@ -56,7 +56,7 @@ describe('distribution over separate member interfaces', () => {
     expect(d.policies.find((p) => p.name === 'linux-layer2')!.consistent).toBe(false);
   });
 
-  for (const name of ['linux-layer2', 'linux-layer2+3', 'linux-layer2+3@shift', 'linux-vlan+srcmac']) {
+  for (const name of ['linux-layer2', 'linux-layer2+3', 'linux-layer2+3@shift-all', 'linux-vlan+srcmac']) {
     it(`recognises ${name}`, () => {
       const many = makeFlows(120, 60, 3);
       const r = analyzeFrames(scenario(['a', 'b'], name, [1, 0], many, { until: 4 }));
@@ -164,5 +164,65 @@ describe('LACP state against traffic, and caps', () => {
     const r = analyzeFrames(b.sorted(), { memberMap: { [`02:aa:00:00:00:01`]: 'team' } });
     expect(r.members.map((m) => [m.iface, m.packets])).toEqual([['team', 2]]);
     void SERVER_MAC;
+  });
+});
+
+describe('policies that are not a closed-form hash', () => {
+  it('tells dynamic (flowlet) balancing from a static hash', () => {
+    // Bursts 2 s apart; between bursts a third of the flows go to the other member (flowlet moves).
+    const b = new FrameBuilder(memberIfaces(['eth0', 'eth1']));
+    const fl = makeFlows(30, 10, 21);
+    for (let burst = 0; burst < 6; burst++)
+      for (const [i, f] of fl.entries()) {
+        const member = i % 3 === 0 ? (i + burst) % 2 : i % 2;
+        for (let k = 0; k < 5; k++) b.data(f, 1_700_000_000 + burst * 2 + (i % 5) * 0.01 + k * 0.02, member, 'tx');
+      }
+    const d = analyzeFrames(b.sorted()).distribution!;
+    expect(d.moved.failover).toBe(0);
+    expect(d.moved.rebalance).toBe(10 * 5);
+    expect(d.verdict).toBe('consistent');
+    expect(d.conclusion).toMatch(/10 of the 30 transmit flows of the team moved .* dynamic balancing/);
+  });
+
+  it('recognises Hyper-V Port (one VM MAC, one member) and the Windows Toeplitz model', () => {
+    const b = new FrameBuilder(memberIfaces(['nic1', 'nic2']));
+    const fl = makeFlows(80, 30, 8);
+    const vms = [0, 1, 2, 3, 4, 5].map((v) => ({ mac: 0x02aa000000a0 + v * 0x1012, ip: 0x0a000020 + v }));
+    fl.forEach((f, i) => {
+      const vm = vms[i % vms.length]!;
+      b.data(f, 1_700_000_000 + i * 0.01, (i % vms.length) % 2, 'tx', 100, vm);
+    });
+    const d = analyzeFrames(b.sorted(), { teamMacs: vms.map((v) => v.mac.toString(16).padStart(12, '0')) }).distribution!;
+    expect(d.team.rule).toBe('given');
+    const hv = d.policies.find((p) => p.name === 'hyper-v-port')!;
+    expect(hv.consistent).toBe(true);
+    expect(hv.testableGroups).toBe(6);
+    expect(d.verdict).toBe('consistent');
+    expect(d.conclusion).toMatch(/Hyper-V Port/);
+  });
+
+  it('names the Windows 4-tuple Toeplitz model when the generator used it', async () => {
+    const { windowsAddressHash } = await import('../../src/generator/hash.js');
+    const { flowHeaders } = await import('../../src/analyzers/policies.js');
+    const b = new FrameBuilder(memberIfaces(['a', 'b', 'c']));
+    const fl = makeFlows(90, 30, 13);
+    fl.forEach((f, i) => b.data(f, 1_700_000_000 + i * 0.01, windowsAddressHash('4-tuple', flowHeaders(txFields(f))) % 3, 'tx'));
+    fl.forEach((f, i) => b.data(f, 1_700_000_002 + i * 0.01, i % 3, 'rx'));
+    const d = analyzeFrames(b.sorted()).distribution!;
+    expect(d.verdict).toBe('explained');
+    expect(d.policies[0]!.name).toBe('windows-address-hash-4tuple@toeplitz');
+  });
+});
+
+describe('round robin', () => {
+  it('reports spraying once per flow and says it is not a flow hash', () => {
+    const b = new FrameBuilder(memberIfaces(['eth0', 'eth1']));
+    const fl = makeFlows(12, 6, 31);
+    for (let step = 0; step < 200; step++) fl.forEach((f, j) => b.data(f, 1_700_000_000 + step * 0.01 + j * 0.0001, (step + j) % 2, 'tx'));
+    const r = analyzeFrames(b.sorted());
+    const spray = r.events.filter((e) => e.kind === 'flow.moved' && e.reason === 'spray');
+    expect(spray).toHaveLength(12);
+    expect(r.events.filter((e) => e.kind === 'flow.moved' && e.reason !== 'spray')).toHaveLength(0); // its first moves are part of the spraying
+    expect(r.distribution!.verdict).toBe('spraying');
   });
 });

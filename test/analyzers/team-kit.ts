@@ -63,9 +63,9 @@ export class FrameBuilder {
   }
 
   /** A packet of flow f at time t on member m; dir 'tx' = server → client. */
-  data(f: Flow, t: number, member: number, dir: 'tx' | 'rx', size = 100): void {
+  data(f: Flow, t: number, member: number, dir: 'tx' | 'rx', size = 100, server: { mac: number; ip: number } = { mac: SERVER_MAC, ip: SERVER_IP }): void {
     const [srcMac, dstMac, src, dst, sp, dp] =
-      dir === 'tx' ? [SERVER_MAC, clientMac(f.client), SERVER_IP, clientIp(f.client), f.sport, f.dport] : [clientMac(f.client), SERVER_MAC, clientIp(f.client), SERVER_IP, f.dport, f.sport];
+      dir === 'tx' ? [server.mac, clientMac(f.client), server.ip, clientIp(f.client), f.sport, f.dport] : [clientMac(f.client), server.mac, clientIp(f.client), server.ip, f.dport, f.sport];
     const l4 = f.proto === 6 ? tcp.encode({ srcPort: sp, dstPort: dp, flags: 0x10 }, new Uint8Array(size)) : udp.encode({ srcPort: sp, dstPort: dp }, new Uint8Array(size));
     this.push(ethernet.encode({ dst: dstMac, src: srcMac, type: 0x0800 }, ipv4.encode({ protocol: f.proto, src, dst, ttl: 64 }, l4)), t, member);
   }

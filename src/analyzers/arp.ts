@@ -38,6 +38,8 @@ export const ETHERTYPE_LOOPBACK = 0x9000;
 interface MacRec {
   /** Index in ArpAnalyzer.recs (the hot-path cache refers to records by index). */
   readonly id: number;
+  /** Hot-path cache slot holding this record (its counts there are not folded in yet), or -1. */
+  slot: number;
   readonly mac: number;
   first: number;
   last: number;
@@ -169,6 +171,11 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   private readonly slotKey = new Float64Array(1 << CACHE_BITS).fill(-1);
   private readonly slotMac = new Float64Array(1 << CACHE_BITS).fill(-1);
   private readonly slotRec = new Int32Array(1 << CACHE_BITS);
+  /** Per slot since its last sync: last frame time, frame number, input, and frames counted. */
+  private readonly slotLast = new Float64Array(1 << CACHE_BITS).fill(-Infinity);
+  private readonly slotFrame = new Float64Array(1 << CACHE_BITS);
+  private readonly slotInput = new Int32Array(1 << CACHE_BITS);
+  private readonly slotCount = new Int32Array(1 << CACHE_BITS);
   /** Every MacRec, packed; slotRec holds indexes into it. */
   private readonly recs: MacRec[] = [];
 
@@ -216,19 +223,22 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     }
   }
 
-  /** Hot path: remember that `mac` sent from IP `ip4.src` (non-routed frames only). */
+  /** Hot path: remember that `mac` sent from IP `src` (non-routed frames only). */
   private onIpSource(pkt: Packet, src: number, ttl: number, mac: number, vid: number): void {
     if (src === 0 || src >>> 28 >= 14 || !isInitialTtl(ttl) || isGroupMac(mac)) return;
     const key = vid === 0 ? src : vid * 4294967296 + src;
     // IP and MAC mixed separately (a MAC derived from the IP must not cancel it out), then finalised.
     let h = Math.imul(src, 0x9e3779b1) ^ Math.imul(mac | 0, 0x85ebca6b) ^ Math.imul(((mac / 4294967296) | 0) + vid, 0xc2b2ae35);
     h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> (32 - CACHE_BITS);
-    if (this.slotKey[h] === key && this.slotMac[h] === mac) {
-      const r = this.recs[this.slotRec[h]!]!;
-      r.last = pkt.time;
-      r.lastInput = pkt.frame.iface.input;
-      r.lastFrame = pkt.frame.index;
-      r.ipFrames++;
+    // Two-way set: slots h and h ^ 1. A hit touches typed arrays only (no object, no allocation).
+    let hit = -1;
+    if (this.slotKey[h] === key && this.slotMac[h] === mac) hit = h;
+    else if (this.slotKey[h ^ 1] === key && this.slotMac[h ^ 1] === mac) hit = h ^ 1;
+    if (hit >= 0) {
+      this.slotLast[hit] = pkt.time;
+      this.slotFrame[hit] = pkt.frame.index;
+      this.slotInput[hit] = pkt.frame.iface.input;
+      this.slotCount[hit] = this.slotCount[hit]! + 1;
       return;
     }
     const st = this.state(key, src, vid);
@@ -239,9 +249,20 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     r.lastInput = pkt.frame.iface.input;
     r.lastFrame = pkt.frame.index;
     r.ipFrames++;
-    this.slotKey[h] = key;
-    this.slotMac[h] = mac;
-    this.slotRec[h] = r.id;
+    // Install in the less recently used slot of the set, flushing what it held.
+    const slot = this.slotLast[h]! <= this.slotLast[h ^ 1]! ? h : h ^ 1;
+    if (this.slotKey[slot] !== -1) {
+      const old = this.recs[this.slotRec[slot]!]!;
+      this.sync(old);
+      old.slot = -1;
+    }
+    if (r.slot >= 0) this.sync(r);
+    this.slotKey[slot] = key;
+    this.slotMac[slot] = mac;
+    this.slotRec[slot] = r.id;
+    this.slotLast[slot] = pkt.time;
+    this.slotCount[slot] = 0;
+    r.slot = slot;
     if (st.owner === null) this.setOwner(st, r, pkt.time, 'ip');
     else if (st.owner !== r && st.conflict === null && st.pending?.toMac !== mac && st.candidate === null && st.pending?.fromMac !== mac) {
       // A MAC other than the owner sends from the IP without having claimed it in ARP: a move
@@ -251,6 +272,27 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
         this.candidates.add(st);
       }
     }
+  }
+
+  /** Fold what the hot-path slot of `r` counted since the last sync into `r`. */
+  private sync(r: MacRec): void {
+    const s = r.slot;
+    if (s < 0 || this.slotRec[s] !== r.id || this.slotKey[s] === -1) return;
+    const n = this.slotCount[s]!;
+    if (n === 0) return;
+    r.ipFrames += n;
+    this.slotCount[s] = 0;
+    const t = this.slotLast[s]!;
+    if (t >= r.last) {
+      r.last = t;
+      r.lastFrame = this.slotFrame[s]!;
+      r.lastInput = this.slotInput[s]!;
+    }
+  }
+
+  /** Sync every MAC record of an IP before reading their last-seen times. */
+  private syncIp(st: IpState): void {
+    for (const m of st.macs) if (m.slot >= 0) this.sync(m);
   }
 
   private state(key: number, ip: number, vid: number): IpState | null {
@@ -302,7 +344,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       st.macsDropped++;
       return null;
     }
-    const r: MacRec = { id: this.recs.length, mac, first: pkt.time, last: pkt.time, lastInput: pkt.frame.iface.input, lastFrame: pkt.frame.index, arpClaims: 0, lastClaim: -Infinity, ipFrames: 0 };
+    const r: MacRec = { id: this.recs.length, slot: -1, mac, first: pkt.time, last: pkt.time, lastInput: pkt.frame.iface.input, lastFrame: pkt.frame.index, arpClaims: 0, lastClaim: -Infinity, ipFrames: 0 };
     ms.push(r);
     this.recs.push(r);
     if (st.virtual === null) st.virtual = this.virtualOfMac(mac);
@@ -375,6 +417,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     const t = pkt.time;
     const r = this.macRec(st, mac, pkt);
     if (r === null) return;
+    this.syncIp(st);
     r.last = t;
     r.lastInput = pkt.frame.iface.input;
     r.lastFrame = pkt.frame.index;
@@ -534,6 +577,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
 
   /** Did the old owner go on sending from the IP after the move? True when that means "not a move". */
   private oldAfter(st: IpState, tk: PendingTakeover): boolean {
+    this.syncIp(st);
     const old = st.macs.find((m) => m.mac === tk.fromMac);
     if (!old || old.last <= tk.time || old.ipFrames === 0) return false;
     if (tk.via === 'arp' && old.arpClaims === 0) return true;
@@ -718,6 +762,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       this.candidates.delete(st);
       return;
     }
+    this.syncIp(st);
     if (o.last > c.first) {
       // Both MACs keep sending from the IP: MAC replacement on a team (PROTOCOLS.md §3.5) or a duplicate.
       st.multiMac = true;
@@ -764,6 +809,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   result(): ArpSection {
     const ips: ArpSection['ips'] = [];
     for (const st of this.ips.values()) {
+      this.syncIp(st);
       const owners: OwnerPeriod[] = (st.history ?? []).map((h) => ({ mac: macText(h.mac), from: h.from, to: h.to, via: h.via }));
       ips.push({
         ip: ipv4Text(st.ip),

@@ -192,8 +192,10 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     const dp0 = sm.dport;
     if (sp0 !== MSCS_PORT && dp0 !== MSCS_PORT && !(dp0 >= KNET_PORT_FIRST && dp0 <= KNET_PORT_LAST) && !(sp0 >= KNET_PORT_FIRST && sp0 <= KNET_PORT_LAST)) {
       // --decode-as may put mscs/knet on other ports: only then is the last layer one of them.
-      const last = pkt.layers[pkt.layers.length - 1];
-      if (last === undefined || (last.layer !== 'mscs' && last.layer !== 'knet')) return;
+      const n = pkt.layers.length;
+      if (n === 0) return; // (never index -1: a keyed miss through the prototype chain costs ~100 ns)
+      const last = pkt.layers[n - 1]!;
+      if (last.layer !== 'mscs' && last.layer !== 'knet') return;
     }
     let eth: EthView | undefined;
     let ip4: Ipv4View | undefined;

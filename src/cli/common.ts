@@ -1,13 +1,9 @@
 // What every command shares: exit codes, one-line errors, option parsers, and a batched stdout
 // that streams with backpressure and goes quiet when the reader of a pipe goes away (`| head`).
 import { InvalidArgumentError } from 'commander';
-import { basename } from 'node:path';
 import { filterAliases, type Registry } from '../../dissectors/registry.js';
 import type { Frame, InterfaceInfo } from '../capture/frame.js';
-import { CaptureError, osError } from '../capture/errors.js';
-import { InterfaceTable } from '../capture/interfaces.js';
-import { openSource } from '../capture/source.js';
-import { PCAP_HEADER_LEN, PcapParser, parsePcapHeader, pcapMagic } from '../capture/pcap.js';
+import { type CaptureReader, type PcapngSection, readCaptures } from '../capture/index.js';
 
 /**
  * The process exit codes of every command (documented in the README, "Exit codes").
@@ -258,6 +254,8 @@ export interface InputMeta {
   size: number;
   /** pcapng sections (1 for classic pcap). */
   sections: number;
+  /** pcapng section headers (hardware, OS, application); empty for classic pcap. */
+  sectionInfo: readonly PcapngSection[];
   /** Interfaces seen so far (complete once the input has been read). */
   interfaces: InterfaceInfo[];
 }
@@ -265,6 +263,8 @@ export interface InputMeta {
 /** A reading problem that ended one input early (everything before `offset` was delivered). */
 export interface InputProblem {
   file: string;
+  /** Index of the input (as in FrameFeed.inputs). */
+  input: number;
   offset: number;
   message: string;
 }
@@ -285,176 +285,50 @@ export interface OpenOptions {
   merge?: boolean;
 }
 
-/** Frames per merged batch. */
-const MERGE_BATCH = 4096;
+/** What a command knows about one reader, read live (pcapng interfaces and sections grow while reading). */
+function metaOf(r: CaptureReader): InputMeta {
+  return {
+    file: r.file,
+    format: r.format === 'pcapng' ? 'pcapng' : r.nanosecond ? 'pcap-ns' : 'pcap',
+    byteOrder:
+      r.format === 'pcapng' && r.sections.length > 1 && r.sections.some((x) => x.littleEndian !== r.sections[0]!.littleEndian)
+        ? 'mixed'
+        : r.byteOrder === 'little'
+          ? 'little-endian'
+          : 'big-endian',
+    compressed: r.compressed,
+    size: r.size,
+    sections: r.format === 'pcapng' ? r.sections.length : 1,
+    sectionInfo: r.sections,
+    interfaces: r.interfaces,
+  };
+}
 
 /**
- * Open every file (a CaptureError for any that cannot be opened, before anything is read) and
- * return a feed of their frames.
+ * Open every file with the capture readers (src/capture readCaptures): a CaptureError for any that
+ * cannot be opened, before anything is read; then a feed of their frames.
  */
 export async function openInputs(files: readonly string[], options: OpenOptions = {}): Promise<FrameFeed> {
-  const table = new InterfaceTable();
-  const opened: OpenedInput[] = [];
-  try {
-    for (let i = 0; i < files.length; i++) opened.push(await openInput(files[i]!, i, table));
-  } catch (err) {
-    for (const o of opened) await o.close();
-    throw err;
-  }
+  const set = await readCaptures(files);
+  const readers = set.readers;
   const problems: InputProblem[] = [];
-  const merge = options.merge !== false && opened.length > 1;
+  const collectProblems = () => {
+    problems.length = 0;
+    for (const r of readers) for (const p of r.problems) problems.push({ file: p.file, input: r.input, offset: p.offset, message: p.message });
+  };
   return {
-    inputs: opened.map((o) => o.meta),
-    problems,
-    batches: () => (merge ? mergeBatches(opened, problems) : sequential(opened, problems)),
-    close: async () => {
-      for (const o of opened) await o.close();
+    get inputs() {
+      return readers.map(metaOf);
     },
-  };
-}
-
-async function* sequential(inputs: OpenedInput[], problems: InputProblem[]): AsyncGenerator<readonly Frame[]> {
-  for (const o of inputs) {
-    for await (const b of o.batches()) if (b.length > 0) yield b;
-    if (o.problem) problems.push(o.problem);
-  }
-}
-
-/** k-way merge by timestamp (ties keep input order); each input is already a stream of batches. */
-async function* mergeBatches(inputs: OpenedInput[], problems: InputProblem[]): AsyncGenerator<readonly Frame[]> {
-  const its = inputs.map((o) => o.batches()[Symbol.asyncIterator]());
-  const cur: (readonly Frame[] | null)[] = inputs.map(() => null);
-  const pos = inputs.map(() => 0);
-  const next = async (k: number): Promise<void> => {
-    for (;;) {
-      const r = await its[k]!.next();
-      if (r.done) {
-        cur[k] = null;
-        const p = inputs[k]!.problem;
-        if (p) problems.push(p);
-        return;
-      }
-      if (r.value.length > 0) {
-        cur[k] = r.value;
-        pos[k] = 0;
-        return;
-      }
-    }
-  };
-  for (let k = 0; k < its.length; k++) await next(k);
-  let out: Frame[] = [];
-  for (;;) {
-    let best = -1;
-    let bf: Frame | undefined;
-    for (let k = 0; k < cur.length; k++) {
-      const b = cur[k];
-      if (!b) continue;
-      const f = b[pos[k]!]!;
-      if (bf === undefined || f.sec < bf.sec || (f.sec === bf.sec && f.nsec < bf.nsec)) {
-        best = k;
-        bf = f;
-      }
-    }
-    if (best < 0 || bf === undefined) break;
-    out.push(bf);
-    if (++pos[best]! >= cur[best]!.length) await next(best);
-    if (out.length >= MERGE_BATCH) {
-      yield out;
-      out = [];
-    }
-  }
-  if (out.length > 0) yield out;
-}
-
-// ---- stand-in reader (classic pcap over src/capture/source.ts and pcap.ts) until the capture
-// readers' public API (src/capture/reader.ts) lands; then openInput delegates to it.
-
-interface OpenedInput {
-  meta: InputMeta;
-  problem: InputProblem | null;
-  batches(): AsyncIterable<readonly Frame[]>;
-  close(): Promise<void>;
-}
-
-const CHUNK = 4 << 20;
-
-async function openInput(file: string, input: number, table: InterfaceTable): Promise<OpenedInput> {
-  const name = file === '-' ? 'stdin' : file;
-  const src = await openSource(file);
-  const head = new Uint8Array(PCAP_HEADER_LEN);
-  let n: number;
-  try {
-    n = await src.read(head, 0, PCAP_HEADER_LEN);
-  } catch (err) {
-    await src.close();
-    throw osError(name, err);
-  }
-  const magicHex = Array.from(head.subarray(0, Math.min(4, n)), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  if (n >= 4 && head[0] === 0x0a && head[1] === 0x0d && head[2] === 0x0d && head[3] === 0x0a) {
-    await src.close();
-    throw new CliError(`${name}: pcapng is not readable yet (the pcapng reader has not landed)`, ExitCode.UNREADABLE);
-  }
-  const m = n >= 4 ? pcapMagic(head) : null;
-  if (!m) {
-    await src.close();
-    throw new CaptureError(
-      n < 4 ? 'SHORT_FILE' : 'BAD_MAGIC',
-      name,
-      n < 4
-        ? `${name}: byte 0: file is ${n} bytes long, expected a capture file header (pcap: 24 bytes, pcapng: 28)`
-        : `${name}: byte 0: not a capture file: magic ${magicHex}${src.compressed ? ' (after gunzip)' : ''}, expected pcap (a1 b2 c3 d4, a1 b2 3c 4d or byte-swapped) or pcapng (0a 0d 0d 0a)`,
-    );
-  }
-  if (n < PCAP_HEADER_LEN) {
-    await src.close();
-    throw new CaptureError('SHORT_FILE', name, `${name}: byte ${n}: input ends inside the pcap file header, expected ${PCAP_HEADER_LEN} bytes`);
-  }
-  const h = parsePcapHeader(head);
-  const base = file === '-' ? 'stdin' : basename(file);
-  const iface = table.add({ input, index: 0, name: base, linkType: h.linkType, snaplen: h.snaplen, tsUnitsPerSec: h.nanosecond ? 1e9 : 1e6, tsOffset: 0 });
-  const meta: InputMeta = {
-    file: name,
-    format: h.nanosecond ? 'pcap-ns' : 'pcap',
-    byteOrder: h.littleEndian ? 'little-endian' : 'big-endian',
-    compressed: src.compressed,
-    size: src.size,
-    sections: 1,
-    interfaces: [iface],
-  };
-  const parser = new PcapParser(name, iface, h);
-  const o: OpenedInput = {
-    meta,
-    problem: null,
-    async *batches() {
-      let carry = new Uint8Array(0);
-      let offset = PCAP_HEADER_LEN;
-      for (;;) {
-        const chunk = new Uint8Array(carry.length + CHUNK);
-        chunk.set(carry, 0);
-        let got: number;
-        try {
-          got = await src.read(chunk, carry.length, CHUNK);
-        } catch (err) {
-          o.problem = { file: name, offset: offset + carry.length, message: `${name}: byte ${offset + carry.length}: read failed: ${(err as Error).message}` };
-          return;
-        }
-        const end = carry.length + got;
-        const frames: Frame[] = [];
-        const used = parser.parse(chunk, 0, end, offset, frames);
-        if (frames.length > 0) yield frames;
-        if (parser.problem) {
-          o.problem = parser.problem;
-          return;
-        }
-        carry = chunk.slice(used, end);
-        offset += used;
-        if (got === 0) {
-          if (carry.length > 0) o.problem = parser.truncated(carry, 0, carry.length, offset);
-          return;
-        }
-      }
+    get problems() {
+      collectProblems();
+      return problems;
     },
-    close: () => src.close(),
+    batches: () => (options.merge === false && readers.length > 1 ? sequential(readers) : set.batches()),
+    close: () => set.close(),
   };
-  return o;
+}
+
+async function* sequential(readers: readonly CaptureReader[]): AsyncGenerator<readonly Frame[]> {
+  for (const r of readers) for (let b = await r.nextBatch(); b !== null; b = await r.nextBatch()) yield b;
 }

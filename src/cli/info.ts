@@ -48,6 +48,8 @@ export interface InfoResult {
   /** Size of the file on disk (compressed size for gzip), null for stdin and pipes. */
   fileSize: number | null;
   sections: number;
+  /** pcapng section headers: byte order, version, shb_hardware / shb_os / shb_userappl when present. */
+  sectionInfo: { littleEndian: boolean; version: string; offset: number; hardware?: string; os?: string; application?: string }[];
   interfaces: {
     id: number;
     index: number;
@@ -184,6 +186,14 @@ export async function collectInfo(files: string[], decodeAs?: string[]): Promise
       compressed: m.compressed,
       fileSize: m.size >= 0 ? m.size : null,
       sections: m.sections,
+      sectionInfo: m.sectionInfo.map((x) => ({
+        littleEndian: x.littleEndian,
+        version: `${x.versionMajor}.${x.versionMinor}`,
+        offset: x.offset,
+        ...(x.hardware !== undefined ? { hardware: x.hardware } : {}),
+        ...(x.os !== undefined ? { os: x.os } : {}),
+        ...(x.application !== undefined ? { application: x.application } : {}),
+      })),
       interfaces: m.interfaces.map((x) => ({
         id: x.id,
         index: x.index,
@@ -232,6 +242,10 @@ export function renderInfo(r: InfoResult): string {
   rows.push(['File name', r.file]);
   rows.push(['File format', `${r.format}${r.sections > 1 ? `, ${r.sections} sections` : ''}`]);
   rows.push(['Byte order', r.byteOrder]);
+  const first = r.sectionInfo[0];
+  if (first?.application) rows.push(['Capture application', first.application]);
+  if (first?.os) rows.push(['Capture OS', first.os]);
+  if (first?.hardware) rows.push(['Capture hardware', first.hardware]);
   rows.push(['Compression', r.compressed ? 'gzip' : 'none']);
   if (r.fileSize !== null) rows.push(['File size', `${num(r.fileSize, 0)} bytes`]);
   rows.push(['Link types', r.linkTypes.map(linkTypeText).join(', ') || 'none']);

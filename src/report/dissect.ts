@@ -215,6 +215,8 @@ export function valueJson(d: FieldDesc | undefined, v: unknown): unknown {
 
 interface Shape {
   d: Dissector | undefined;
+  /** The dissector's fields with their JSON keys. */
+  fields: JsonField[];
   label: string;
   src: FieldDesc | undefined;
   dst: FieldDesc | undefined;
@@ -244,7 +246,8 @@ export class PacketRenderer {
     const src = byName.get('src');
     const dst = byName.get('dst');
     const addr = (f: FieldDesc | undefined) => (f && (f.kind === 'mac' || f.kind === 'ipv4' || f.kind === 'ipv6') ? f : undefined);
-    s = { d, label: LABELS[layer] ?? layer.toUpperCase(), src: addr(src), dst: addr(dst), byName };
+    const fields = (d?.fields ?? []).map((x): JsonField => ({ ...x, jsonKey: JSON.stringify(x.name) + ':', jsonNamesKey: JSON.stringify(`${x.name}Names`) + ':' }));
+    s = { d, fields, label: LABELS[layer] ?? layer.toUpperCase(), src: addr(src), dst: addr(dst), byName };
     this.shapes.set(layer, s);
     return s;
   }
@@ -361,43 +364,79 @@ export class PacketRenderer {
   /** One NDJSON object (with its newline): frame, input, iface, time, layers with all fields, problems, raw bytes. */
   json(pkt: Packet): string {
     const f = pkt.frame;
-    const layers: unknown[] = [];
-    for (const l of pkt.layers) {
+    const file = this.inputs[f.iface.input];
+    let o =
+      '{"frame":' + f.index +
+      ',"input":' + f.iface.input +
+      ',"file":' + (file === undefined ? 'null' : JSON.stringify(file)) +
+      ',"iface":' + JSON.stringify(this.ifaceText(f)) +
+      ',"time":' + f.sec + fraction(f.nsec, 9) +
+      ',"sec":' + f.sec +
+      ',"nsec":' + f.nsec +
+      ',"caplen":' + f.caplen +
+      ',"len":' + f.origLen +
+      ',"layers":[';
+    const ls = pkt.layers;
+    for (let i = 0; i < ls.length; i++) {
+      const l = ls[i]!;
       const s = this.shape(l.layer);
       const rec = l as unknown as Record<string, unknown>;
-      const fields: Record<string, unknown> = {};
-      for (const d of s.d?.fields ?? []) {
+      o += (i ? ',{"layer":' : '{"layer":') + JSON.stringify(l.layer) + ',"offset":' + (l.off - f.off) + ',"length":' + l.len + ',"fields":{';
+      let first = true;
+      for (const d of s.fields) {
         const v = rec[d.name];
         if (v === undefined) continue;
-        fields[d.name] = absent(d, v) ? null : valueJson(d, v);
+        o += (first ? '' : ',') + d.jsonKey + (absent(d, v) ? 'null' : jsonText(d, v));
+        first = false;
         if (d.kind === 'flags' && d.flags && typeof v === 'number' && v >= 0) {
-          const names: string[] = [];
-          for (const fl of d.flags) if (v & fl.mask) names.push(fl.name);
-          fields[`${d.name}Names`] = names;
+          o += ',' + d.jsonNamesKey + '[';
+          let n = 0;
+          for (const fl of d.flags) if (v & fl.mask) o += (n++ ? ',"' : '"') + fl.name + '"';
+          o += ']';
         }
       }
-      for (const [k, v] of Object.entries(rec)) {
-        if (META_KEYS.has(k) || s.byName.has(k) || v === undefined) continue;
-        fields[k] = valueJson(undefined, v);
+      for (const k in rec) {
+        if (META_KEYS.has(k) || s.byName.has(k)) continue;
+        const v = rec[k];
+        if (v === undefined) continue;
+        o += (first ? '' : ',') + JSON.stringify(k) + ':' + jsonText(undefined, v);
+        first = false;
       }
-      layers.push({ layer: l.layer, offset: l.off - f.off, length: l.len, fields });
+      o += '}}';
     }
-    const obj = {
-      frame: f.index,
-      input: f.iface.input,
-      file: this.inputs[f.iface.input] ?? null,
-      iface: this.ifaceText(f),
-      time: Number(f.sec + fraction(f.nsec, 9)),
-      sec: f.sec,
-      nsec: f.nsec,
-      caplen: f.caplen,
-      len: f.origLen,
-      layers,
-      problems: pkt.problems.map((p) => ({ id: p.id, kind: p.kind, severity: p.severity, layer: p.layer, offset: p.offset, message: p.message })),
-      raw: pkt.rawOff < pkt.rawEnd ? { offset: pkt.rawOff - f.off, length: pkt.rawEnd - pkt.rawOff, of: pkt.rawOf || null } : null,
-    };
-    return JSON.stringify(obj) + '\n';
+    o += '],"problems":[';
+    const ps = pkt.problems;
+    for (let i = 0; i < ps.length; i++) {
+      const p = ps[i]!;
+      o +=
+        (i ? ',' : '') +
+        JSON.stringify({ id: p.id, kind: p.kind, severity: p.severity, layer: p.layer, offset: p.offset, message: p.message });
+    }
+    o += '],"raw":';
+    o += pkt.rawOff < pkt.rawEnd ? '{"offset":' + (pkt.rawOff - f.off) + ',"length":' + (pkt.rawEnd - pkt.rawOff) + ',"of":' + (pkt.rawOf ? JSON.stringify(pkt.rawOf) : 'null') + '}' : 'null';
+    return o + '}\n';
   }
+}
+
+/** A field with its JSON key text precomputed. */
+interface JsonField extends FieldDesc {
+  readonly jsonKey: string;
+  readonly jsonNamesKey: string;
+}
+
+/** One value as JSON text (the same conventions as valueJson, without building objects for scalars). */
+function jsonText(d: FieldDesc | undefined, v: unknown): string {
+  if (typeof v === 'number') {
+    if (d !== undefined) {
+      if (d.kind === 'mac') return '"' + macText(v) + '"';
+      if (d.kind === 'ipv4') return '"' + ipv4Text(v) + '"';
+    }
+    return Number.isFinite(v) ? String(v) : 'null';
+  }
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (v instanceof Uint8Array) return '"' + (d?.kind === 'ipv6' && v.length >= 16 ? ipv6Text(v, 0) : hexText(v)) + '"';
+  return JSON.stringify(valueJson(d, v)) ?? 'null';
 }
 
 /** A dissector's summary; a throwing summary is a bug, shown in place rather than killing the run. */

@@ -39,7 +39,7 @@ describe.each(['dissect', 'info'])('teamscope %s on bad input', (cmd) => {
     writeFileSync(f, 'hello, this is not a capture file at all\n');
     const r = await cli([cmd, f]);
     expect(r.code).toBe(3);
-    expect(oneLine(r.stderr)).toMatch(new RegExp(`^teamscope: ${f}: byte 0: .*magic 68 65 6c 6c.*expected.*pcap.*pcapng`));
+    expect(oneLine(r.stderr)).toMatch(new RegExp(`^teamscope: ${f}: byte 0: .*magic 68 ?65 ?6c ?6c.*expected.*pcap.*pcapng`));
   });
 
   it('an empty file: exit 3', async () => {
@@ -47,7 +47,7 @@ describe.each(['dissect', 'info'])('teamscope %s on bad input', (cmd) => {
     writeFileSync(f, '');
     const r = await cli([cmd, f]);
     expect(r.code).toBe(3);
-    expect(oneLine(r.stderr)).toMatch(new RegExp(`^teamscope: ${f}: byte 0: `));
+    expect(oneLine(r.stderr)).toMatch(new RegExp(`^teamscope: ${f}: .*empty.*expected a pcap or pcapng header`));
   });
 
   it('a file cut inside a record: what came before is processed, then one line, exit 4', async () => {

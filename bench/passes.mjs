@@ -115,7 +115,7 @@ async function run() {
     case 'read':
     case 'dissect':
     case 'analyze': {
-      const { readCaptures } = await import(dist('src/capture/reader.js'));
+      const { readCaptures } = await import(dist('src/capture/index.js'));
       let onFrame;
       let finish = () => undefined;
       if (pass === 'read') {
@@ -130,6 +130,7 @@ async function run() {
       } else {
         const { Pipeline } = await import(dist('src/analyzers/pipeline.js'));
         const pipe = new Pipeline({});
+        pipe.setInput(0, { file, format: file.endsWith('.pcapng') ? 'pcapng' : 'pcap' });
         onFrame = (f) => pipe.feed(f);
         finish = () => {
           const r = pipe.finish();
@@ -137,8 +138,8 @@ async function run() {
         };
       }
       start();
-      const session = await readCaptures([file]);
-      for await (const batch of session.batches()) {
+      const set = await readCaptures([file]);
+      for await (const batch of set.batches()) {
         for (let i = 0; i < batch.length; i++) onFrame(batch[i]);
         packets += batch.length;
       }

@@ -55,7 +55,7 @@ export interface InputResult {
   bytes: number;
   first: number | null;
   last: number | null;
-  /** Frames whose timestamp is earlier than an earlier frame of the same input. */
+  /** Frames whose timestamp is earlier than an earlier frame of the same input (as read, before reordering). */
   outOfOrder: number;
   /** Per-frame problems by id, plus reading problems (`read.*`). */
   problems: ProblemSummary[];
@@ -95,6 +95,8 @@ class InputStats {
   last = NaN;
   maxTime = -Infinity;
   outOfOrder = 0;
+  /** Set by the feeder (before reordering); null: use outOfOrder. */
+  arrivalOutOfOrder: number | null = null;
   readonly problems = new Map<string, ProblemSummary>();
   error: string | undefined;
   constructor(
@@ -184,6 +186,15 @@ export class Pipeline {
     const s = this.input(index);
     s.file = info.file;
     s.format = info.format;
+  }
+
+  /**
+   * How many frames of input `index` arrived earlier than a frame before them (counted by the feeder
+   * before its reorder stage; without it, `feed` counts what still arrives out of order).
+   */
+  setOutOfOrder(index: number, count: number): void {
+    const s = this.input(index);
+    s.arrivalOutOfOrder = count;
   }
 
   /** Reading input `index` stopped early: keep the message (everything before it is analysed). */
@@ -277,7 +288,7 @@ export class Pipeline {
         bytes: s.bytes,
         first: Number.isNaN(s.first) ? null : s.first,
         last: Number.isNaN(s.last) ? null : s.last,
-        outOfOrder: s.outOfOrder,
+        outOfOrder: s.arrivalOutOfOrder ?? s.outOfOrder,
         problems: [...s.problems.values()].sort((a, b) => b.count - a.count),
       };
       if (s.error !== undefined) r.error = s.error;

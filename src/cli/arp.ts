@@ -2,7 +2,7 @@
 // conflicts, flip-flops, probes and learning frames (the ARP analyzer alone).
 import type { Command } from 'commander';
 import { ArpAnalyzer, type ArpSection } from '../analyzers/arp.js';
-import { arpOptions } from '../analyzers/settings.js';
+import { arpOptions, thresholdOptions } from '../analyzers/settings.js';
 import { renderArp } from '../report/arp.js';
 import { action } from './common.js';
 import { commonOptions, runOneAnalyzer } from './one-analyzer.js';
@@ -15,6 +15,8 @@ export function registerArp(program: Command): Command {
     .argument('<capture...>', 'pcap files (- for stdin)');
   commonOptions(cmd);
   for (const o of arpOptions()) cmd.addOption(o);
+  // Accepted (and ignored) so one option set works for analyze, arp and heartbeat alike.
+  for (const o of thresholdOptions()) cmd.addOption(o.hideHelp());
   cmd.action(
     action(async (files: string[], opts: Record<string, unknown>) => {
       await runOneAnalyzer(files, opts, [(ctx) => new ArpAnalyzer(ctx.settings, ctx.sink, ctx.summary)], (r, o) => renderArp(r.arp as ArpSection, r.events, o));

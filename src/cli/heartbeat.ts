@@ -2,7 +2,7 @@
 // and node pair against the threshold profile, and VRRP/HSRP/CARP adverts with master changes.
 import type { Command } from 'commander';
 import { HeartbeatAnalyzer, type HeartbeatSection } from '../analyzers/heartbeat.js';
-import { thresholdOptions } from '../analyzers/settings.js';
+import { arpOptions, thresholdOptions } from '../analyzers/settings.js';
 import { type FhrpSection, VrrpAnalyzer } from '../analyzers/vrrp.js';
 import { renderHeartbeats, renderProfiles, renderVrrp } from '../report/heartbeat.js';
 import { CliError, action } from './common.js';
@@ -17,6 +17,8 @@ export function registerHeartbeat(program: Command): Command {
     .option('--list-profiles', 'print the threshold profiles with their sources and exit');
   commonOptions(cmd);
   for (const o of thresholdOptions()) cmd.addOption(o);
+  // Accepted (and ignored) so one option set works for analyze, arp and heartbeat alike.
+  for (const o of arpOptions()) cmd.addOption(o.hideHelp());
   cmd.action(
     action(async (files: string[], opts: Record<string, unknown>) => {
       if (opts.listProfiles) {

@@ -134,15 +134,36 @@ export class PcapngParser implements RecordParser {
           this.bad(base + p, `block total length ${blen} at the start, ${trail} at the end; expected equal`);
           break;
         }
-        splitTicks(hi, lo, ifs_.scale);
+        // Exact 64-bit split (see splitTicks), inlined for the common resolutions.
+        const sc = ifs_.scale;
+        let sec: number;
+        let nsec: number;
+        if (sc.fast) {
+          const r = sc.unitsPerSec;
+          sec = Math.floor((hi * 4294967296 + lo) / r);
+          let rem = (lo - (Math.imul(sec, r) >>> 0)) >>> 0;
+          if (rem >= 2 * r) rem -= 4294967296;
+          if (rem < 0) {
+            sec--;
+            rem += r;
+          } else if (rem >= r) {
+            sec++;
+            rem -= r;
+          }
+          nsec = sc.div === 1 ? rem * sc.mul : Math.floor((rem * sc.mul) / sc.div);
+        } else {
+          splitTicks(hi, lo, sc);
+          sec = split.sec;
+          nsec = split.nsec;
+        }
         const data = p + 28;
         out.push({
           buf: b,
           off: data,
           caplen,
           origLen,
-          sec: split.sec + ifs_.tsOffset,
-          nsec: split.nsec,
+          sec: sec + ifs_.tsOffset,
+          nsec,
           iface: ifs_.info,
           index: ++n,
           fileOffset: base + p,

@@ -12,6 +12,19 @@ import { type ByteSource, openSource } from './source.js';
 /** Bytes read per chunk. Each chunk is a fresh buffer: frames handed out keep pointing at valid bytes. */
 export const CHUNK_SIZE = 2 << 20;
 
+/**
+ * Room kept free before each chunk's data for the partial record left at the end of the previous
+ * chunk: it is copied there, so the next chunk can be read (in the background) before the tail is known.
+ * A longer tail is joined to the data in a new buffer instead.
+ */
+const HEAD_ROOM = 64 << 10;
+
+/** A chunk read ahead: data at `buf[head .. head + got)`. */
+interface Chunk {
+  buf: Buffer;
+  got: number;
+}
+
 /** Options of `openCapture`. */
 export interface OpenOptions {
   /** Chunk size in bytes (tests use small ones to exercise record boundaries). */
@@ -38,8 +51,10 @@ export class CaptureReader {
   private pos = 0;
   private end = 0;
   private base = 0;
-  private eof = false;
   private done = false;
+  /** The next chunk, being read while the current one is parsed and its frames are used. */
+  private next: Promise<Chunk> | null = null;
+  private readonly head: number;
   private parser: RecordParser | null = null;
   private pending: Frame[] | null = null;
 
@@ -50,7 +65,9 @@ export class CaptureReader {
     readonly input: number,
     private readonly src: ByteSource,
     private readonly chunkSize: number,
-  ) {}
+  ) {
+    this.head = Math.min(HEAD_ROOM, chunkSize);
+  }
 
   /** Gzip input (the offsets in problems count decompressed bytes). */
   get compressed(): boolean {
@@ -74,7 +91,7 @@ export class CaptureReader {
     try {
       await r.start(table);
     } catch (e) {
-      await src.close();
+      await r.release();
       throw e;
     }
     return r;
@@ -83,14 +100,20 @@ export class CaptureReader {
   private async start(table: InterfaceTable): Promise<void> {
     const file = this.file;
     const name = file === '-' ? 'stdin' : basename(file);
+    let c: Chunk;
     try {
-      await this.refill();
+      c = await this.fetch();
     } catch (e) {
       const what = this.compressed ? `gzip data cannot be decompressed (${(e as Error).message})` : (e as Error).message;
       throw new CaptureError(this.compressed ? 'BAD_GZIP' : 'EIO', file, `${file}: byte 0: ${what}`);
     }
-    const b = this.b;
-    const n = this.end;
+    this.b = c.buf;
+    this.pos = this.head;
+    this.end = this.head + c.got;
+    this.base = -this.head;
+    if (c.got > 0) this.next = this.fetch();
+    const n = c.got;
+    const b = c.buf.subarray(this.head, this.head + Math.min(n, 32)); // the file header
     if (n < 4) {
       throw new CaptureError('SHORT_FILE', file, `${file}: ${n === 0 ? 'empty' : `only ${n} byte(s)`}, expected a pcap or pcapng header`);
     }
@@ -115,7 +138,7 @@ export class CaptureReader {
       });
       this.interfaces.push(iface);
       this.parser = new PcapParser(file, iface, h);
-      this.pos = PCAP_HEADER_LEN;
+      this.pos += PCAP_HEADER_LEN;
     } else if (b[0] === 0x0a && b[1] === 0x0d && b[2] === 0x0d && b[3] === 0x0a) {
       this.format = 'pcapng';
       if (n < 12) {
@@ -142,7 +165,23 @@ export class CaptureReader {
   private stop(p: ReadProblem | null): void {
     if (p !== null) this.problems.push(p);
     this.done = true;
-    void this.src.close();
+    void this.release();
+  }
+
+  /** Close the source once no read is in flight. */
+  private async release(): Promise<void> {
+    const n = this.next;
+    this.next = null;
+    if (n !== null) await n.catch(() => undefined);
+    await this.src.close();
+  }
+
+  /** Start reading a chunk into a fresh buffer, after `head` bytes of room. */
+  private fetch(): Promise<Chunk> {
+    const buf = Buffer.allocUnsafe(this.head + this.chunkSize);
+    const p = this.src.read(buf, this.head, this.chunkSize).then((got) => ({ buf, got }));
+    p.catch(() => undefined); // observed when awaited
+    return p;
   }
 
   /** The next frames in file order (one chunk's worth), or null at the end. Never an empty array. */
@@ -168,28 +207,59 @@ export class CaptureReader {
     return null;
   }
 
-  /** Move to the next chunk: skip what a skipped block still covers, keep the partial record, read more. */
+  /**
+   * Move to the next chunk: take the chunk read ahead (and start reading the one after), drop what a
+   * skipped block still covers, and put the partial record left over in front of the new data.
+   */
   private async advance(parser: RecordParser): Promise<void> {
+    const head = this.head;
+    let c: Chunk;
     try {
+      c = this.next !== null ? await this.next : { buf: Buffer.alloc(0), got: 0 };
+      this.next = null;
+      let dataAt = this.base + this.end; // stream offset of c's first byte
+      let skipped = 0;
       if (parser.skip > 0) {
         const want = parser.skip;
         parser.skip = 0;
-        const got = await this.src.skip(want);
-        this.base += this.end + got;
-        this.pos = this.end = 0;
-        this.b = new Uint8Array(0);
-        if (got < want) {
-          this.stop(parser.skipTruncated(want - got));
-          return;
+        if (want <= c.got) skipped = want;
+        else {
+          const more = await this.src.skip(want - c.got);
+          if (more < want - c.got) {
+            this.pos = this.end;
+            this.stop(parser.skipTruncated(want - c.got - more));
+            return;
+          }
+          dataAt += c.got + more;
+          c = await this.fetch();
         }
       }
-      const tailStart = this.pos;
-      const tailEnd = this.end;
-      const old = this.b;
-      const oldBase = this.base;
-      const got = await this.refill();
-      if (got === 0) {
-        this.stop(tailEnd > tailStart ? parser.truncated(old, tailStart, tailEnd, oldBase) : null);
+      if (c.got > 0) this.next = this.fetch();
+      const tail = this.end - this.pos;
+      if (c.got === 0) {
+        this.stop(tail > 0 ? parser.truncated(this.b, this.pos, this.end, this.base) : null);
+        return;
+      }
+      if (tail === 0) {
+        this.b = c.buf;
+        this.pos = head + skipped;
+        this.end = head + c.got;
+        this.base = dataAt - head;
+      } else if (tail <= head) {
+        c.buf.set(this.b.subarray(this.pos, this.end), head - tail);
+        this.base = dataAt - head;
+        this.b = c.buf;
+        this.pos = head - tail;
+        this.end = head + c.got;
+      } else {
+        // A long partial record (bigger than the room): join it and the new data in one buffer.
+        const nb = Buffer.allocUnsafe(tail + c.got);
+        nb.set(this.b.subarray(this.pos, this.end), 0);
+        nb.set(c.buf.subarray(head, head + c.got), tail);
+        this.base = dataAt - tail;
+        this.b = nb;
+        this.pos = 0;
+        this.end = tail + c.got;
       }
     } catch (e) {
       const total = this.base + this.end;
@@ -200,30 +270,11 @@ export class CaptureReader {
     }
   }
 
-  /**
-   * Fresh buffer = unconsumed tail of the current one + up to chunkSize new bytes. Returns how many
-   * new bytes were read (0 at the end of input).
-   */
-  private async refill(): Promise<number> {
-    if (this.eof) return 0;
-    const tail = this.end - this.pos;
-    const nb = Buffer.allocUnsafe(tail + this.chunkSize);
-    if (tail > 0) nb.set(this.b.subarray(this.pos, this.end), 0);
-    this.base += this.pos;
-    this.b = nb;
-    this.pos = 0;
-    this.end = tail;
-    const got = await this.src.read(nb, tail, this.chunkSize);
-    this.end = tail + got;
-    if (got === 0) this.eof = true;
-    return got;
-  }
-
   /** Stop reading and release the file. */
   async close(): Promise<void> {
     this.done = true;
     this.pending = null;
-    await this.src.close();
+    await this.release();
   }
 }
 

@@ -170,6 +170,20 @@ describe('pcapng', () => {
     }
   });
 
+  it('skips long unknown blocks, wherever the chunks end', async () => {
+    const f = tmp.file('skip.pcapng');
+    const big = Buffer.alloc(10000, 7);
+    writeFileSync(f, Buffer.concat([shb(true), idb(true, 1, 0), epb(true, 0, 1n, ethFrame(20, 1)), block(0x0bad, big, true), block(0x1234, Buffer.alloc(100), true), epb(true, 0, 2n, ethFrame(30, 2))]));
+    for (const chunkSize of [undefined, 64, 100, 4096, 9999]) {
+      const { recs, reader } = await readAll(f, { chunkSize });
+      expect(reader.problems).toEqual([]);
+      expect(recs.map((r) => [r.time, r.caplen])).toEqual([
+        ['0.000001000', 20],
+        ['0.000002000', 30],
+      ]);
+    }
+  });
+
   it('names interfaces without if_name after the file and their index', async () => {
     const f = tmp.file('noname.pcapng');
     writeFileSync(f, Buffer.concat([shb(true), idb(true, 1, 0), epb(true, 0, 1n, ethFrame(20, 1))]));

@@ -3,6 +3,7 @@
 // caller says so (Ctrl-C), and finishes the analysis into its final report. Prints nothing.
 import type { Frame, InterfaceInfo } from './frame.js';
 import { LiveCapture, type LiveOptions, type LiveStats } from './live.js';
+import { PcapngWriter, type WriteTarget } from './writer.js';
 
 /** The analysis a live session drives: the pipeline's incremental face. */
 export interface IncrementalAnalysis<R> {
@@ -181,4 +182,24 @@ export class LiveSession<R> {
     }
     this.resolve({ reason, report, stats: this.stats(), start: this.startTime, end, ...(error !== undefined ? { error } : {}) });
   }
+}
+
+/**
+ * A pcapng file for a live session: one IDB per capture interface, declared up front in capture
+ * order (so an interface without traffic is still there, named), nanosecond timestamps (the file
+ * holds exactly the times the live analysis saw).
+ */
+export function pcapngLiveWriter(target: WriteTarget, interfaces: readonly InterfaceInfo[]): LiveFrameWriter {
+  const w = new PcapngWriter(target, { nanosecond: true });
+  const idb = new Map<number, number>();
+  for (const i of interfaces) idb.set(i.id, w.addInterface({ name: i.name, linkType: i.linkType, snaplen: i.snaplen, description: `teamscope live capture on ${i.name}` }));
+  return {
+    write(f: Frame): void {
+      const n = idb.get(f.iface.id);
+      if (n === undefined) throw new Error(`live writer: frame on undeclared interface ${f.iface.name}`);
+      w.writePacket(n, f.sec, f.nsec, f.buf, f.origLen, f.off, f.caplen);
+    },
+    flush: () => w.flush(),
+    close: () => w.close(),
+  };
 }

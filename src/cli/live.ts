@@ -6,7 +6,7 @@ import { type Command, Option } from 'commander';
 import { registry } from '../../dissectors/index.js';
 import { linkTypeNames } from '../capture/frame.js';
 import { LiveError } from '../capture/live.js';
-import { type LiveResult, LiveSession } from '../capture/live-session.js';
+import { type LiveResult, LiveSession, pcapngLiveWriter } from '../capture/live-session.js';
 import { type AnalysisResult, Pipeline } from '../analyzers/pipeline.js';
 import { arpOptions, settingsFromOptions, thresholdOptions } from '../analyzers/settings.js';
 import type { LiveSink } from '../analyzers/timeline.js';
@@ -43,6 +43,7 @@ export function registerLive(program: Command): void {
     .option('-f, --filter <bpf>', 'capture filter (pcap-filter(7) syntax), e.g. "arp or vrrp or udp port 5405"')
     .option('-s, --snaplen <bytes>', 'bytes kept per frame (at most 65535)', intOption(1))
     .option('--no-promisc', 'do not capture frames addressed to other hosts')
+    .option('-w, --write <file.pcapng>', 'also save the frames to a pcapng file (one named interface each, flushed every second)')
     .option('-c, --count <n>', 'stop after this many frames', intOption(1))
     .option('-d, --duration <seconds>', 'stop after this many seconds', numberOption)
     .option('--json', 'NDJSON: one line per event as it happens ({"type":"event","id":N,...}), again when it is completed ({"type":"update","id":N,...}), the final report last ({"type":"report",...})')
@@ -95,11 +96,14 @@ export async function runLive(opts: LiveCliOptions): Promise<void> {
       },
       pipeline,
       {
+        writer: opts.write ? (ifs) => pcapngLiveWriter(opts.write!, ifs) : undefined,
         onTick: () => view.tick(session, pipeline),
       },
     );
   } catch (err) {
     if (err instanceof LiveError) throw new CliError(err.message, liveErrorCode(err));
+    const e = err as NodeJS.ErrnoException;
+    if (opts.write && typeof e?.code === 'string' && typeof e.syscall === 'string') throw new CliError(`cannot write ${opts.write}: ${e.message}`, ExitCode.UNREADABLE);
     throw err;
   }
   for (const n of session.notes) say(`live: ${n}`);

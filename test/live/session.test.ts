@@ -4,7 +4,11 @@ import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Frame, InterfaceInfo } from '../../src/capture/frame.js';
 import type { CapHandle, CapModule } from '../../src/capture/live.js';
-import { type IncrementalAnalysis, type LiveFrameWriter, LiveSession } from '../../src/capture/live-session.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type IncrementalAnalysis, type LiveFrameWriter, LiveSession, pcapngLiveWriter } from '../../src/capture/live-session.js';
+import { readCaptures } from '../../src/capture/merge.js';
 
 class FakeCap extends EventEmitter implements CapHandle {
   static instances: FakeCap[] = [];
@@ -124,5 +128,40 @@ describe('live session', () => {
     expect(r.reason).toBe('error');
     expect(String(r.error)).toMatch(/analyzer bug/);
     expect(FakeCap.instances[0]!.closed).toBe(true);
+  });
+});
+
+describe('live session --write', () => {
+  it('writes one named interface per capture interface (also one without traffic), ns timestamps, frames as captured', async () => {
+    FakeCap.instances = [];
+    const dir = mkdtempSync(join(tmpdir(), 'teamscope-live-'));
+    const file = join(dir, 'live.pcapng');
+    try {
+      let now = 1_700_000_000_000.123456;
+      const s = await LiveSession.start({ interfaces: ['m0', 'm1'], cap, count: 3, clock: () => (now += 0.25) }, new Recorder(), { writer: (ifs) => pcapngLiveWriter(file, ifs) });
+      const [c0] = FakeCap.instances;
+      c0!.deliver(60, 1);
+      c0!.deliver(61, 2);
+      c0!.deliver(62, 3);
+      const r = await s.done;
+      expect(r.reason).toBe('count');
+      const set = await readCaptures([file]);
+      const frames: Frame[] = [];
+      for await (const b of set.batches()) frames.push(...b);
+      await set.close();
+      expect(set.interfaces.map((i) => [i.name, i.linkType, i.tsUnitsPerSec])).toEqual([
+        ['m0', 1, 1e9],
+        ['m1', 1, 1e9],
+      ]);
+      expect(frames.map((f) => [f.index, f.iface.name, f.caplen, f.buf[f.off]])).toEqual([
+        [1, 'm0', 60, 1],
+        [2, 'm0', 61, 2],
+        [3, 'm0', 62, 3],
+      ]);
+      // 0.25 ms apart (the clock is a double of epoch ms: exact to a fraction of a microsecond).
+      expect(Math.abs(frames[1]!.sec * 1e9 + frames[1]!.nsec - (frames[0]!.sec * 1e9 + frames[0]!.nsec) - 250_000)).toBeLessThan(1000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -14,8 +14,6 @@ const NODES = ['198.18.2.1', '198.18.2.2', '198.18.2.3'];
 /** totem.token as configured; with 3 nodes corosync runs with token + 1 × token_coefficient (650 ms). */
 const TOKEN = 1000;
 const RUNTIME_TOKEN = TOKEN + (NODES.length - 2) * 650;
-/** `live --write FILE` (pending the pcapng writer: empty until it lands). */
-const WRITE = (_file: string): string[] => [];
 
 type Ev = LiveEvent;
 
@@ -52,7 +50,7 @@ describeNet('corosync knet heartbeats, watched by teamscope live', ['corosync', 
 
   async function scenario(crypto: boolean, name: string): Promise<{ live: Ev[]; report: { type: string; events: Ev[]; heartbeats: { pairs: { protocol: string; from: string; to: string; decoded: boolean; route: string }[] } }; file: string }> {
     const file = join(lab.dir, `${name}.pcapng`);
-    const live = lab.spawn(sw, `teamscope live (${name})`, ['node', bin, 'live', '-i', 'br0', '--json', ...WRITE(file), '-f', 'udp port 5405', '--token', String(RUNTIME_TOKEN)]);
+    const live = lab.spawn(sw, `teamscope live (${name})`, ['node', bin, 'live', '-i', 'br0', '--json', '--write', file, '-f', 'udp port 5405', '--token', String(RUNTIME_TOKEN)]);
     await live.line(/live: capturing on br0/, 30_000);
     const conf = corosyncConf({ nodes: NODES, token: TOKEN, crypto, keyfile: crypto ? corosyncKey(lab) : undefined });
     const nodes = ns.map((n, i) => startCorosync(lab, n, `corosync-n${i + 1}-${name}`, conf));
@@ -105,10 +103,9 @@ describeNet('corosync knet heartbeats, watched by teamscope live', ['corosync', 
     const knet = report.heartbeats.pairs.filter((p) => p.protocol === 'knet');
     expect(knet.length).toBe(6);
     expect(knet.every((p) => p.decoded)).toBe(true);
-    if (WRITE(file).length) {
-      const offline = JSON.parse(sh('node', [bin, 'analyze', file, '--json', '--token', String(RUNTIME_TOKEN)]).out) as { events: Ev[] };
-      checkGaps(offline.events);
-    }
+    const offline = sh('node', [bin, 'heartbeat', file, '--json', '--token', String(RUNTIME_TOKEN)]);
+    expect(offline.status, offline.err).toBe(0);
+    checkGaps((JSON.parse(offline.out) as { events: Ev[] }).events);
     if (process.env.TEAMSCOPE_SAMPLES_DIR && existsSync(file)) copyFileSync(file, join(process.env.TEAMSCOPE_SAMPLES_DIR, 'corosync-knet.pcapng'));
   }, 240_000);
 

@@ -16,8 +16,6 @@ const R1 = '198.18.1.1';
 const R2 = '198.18.1.2';
 const CLIENT = '198.18.1.10';
 const VRID = 51;
-/** `live --write FILE` (pending the pcapng writer: empty until it lands). */
-const WRITE = (_file: string): string[] => [];
 
 type Ev = LiveEvent;
 
@@ -58,7 +56,7 @@ describeNet('keepalived VRRP failover, watched by teamscope live', ['keepalived'
   it('reports the takeovers of the virtual IP, the GARPs keepalived sent and the advert gap against Master_Down_Interval', async () => {
     // --conflict-window 3: a takeover is reported once the new owner's claim stood 3 s unopposed
     // (default 10 s, RFC 5227 DEFEND_INTERVAL), which keeps this test short.
-    const live = lab.spawn(sw, 'teamscope live', ['node', bin, 'live', '-i', 'br0', '--json', '--conflict-window', '3', ...WRITE(file)]);
+    const live = lab.spawn(sw, 'teamscope live', ['node', bin, 'live', '-i', 'br0', '--json', '--conflict-window', '3', '--write', file]);
     await live.line(/live: capturing on br0/, 30_000);
 
     const conf = (name: string, priority: number) => keepalivedConf({ routerId: name, iface: 'eth0', vrid: VRID, priority, vip: `${VIP}/24` });
@@ -106,16 +104,21 @@ describeNet('keepalived VRRP failover, watched by teamscope live', ['keepalived'
     const last = liveReport<{ schema: number; events: Ev[] }>(live)!;
     expect(last?.type).toBe('report');
     expect(last.schema).toBe(1);
-    const kinds = (list: Ev[]) => list.filter((e) => ['arp.takeover', 'vrrp.master'].includes(e.kind)).map((e) => `${e.kind} ${String(e.toMac ?? e.toIp)}`);
-    expect(kinds(last.events)).toEqual(kinds(events(live)));
+    const takeovers = (list: Ev[]) => list.filter((e) => e.kind === 'arp.takeover').map((e) => `${String(e.ip)} ${String(e.fromMac)} → ${String(e.toMac)}`);
+    const masters = (list: Ev[]) => list.filter((e) => e.kind === 'vrrp.master').map((e) => `${String(e.fromIp)} → ${String(e.toIp)} (${String(e.reason)})`);
+    expect(takeovers(last.events)).toEqual(takeovers(events(live)));
+    expect(masters(last.events)).toEqual([`null → ${R1} (initial)`, `${R1} → ${R2} (timeout)`, `${R2} → ${R1} (preempted)`, `${R1} → ${R2} (resigned)`]);
+    expect(masters(events(live))).toEqual(masters(last.events));
 
-    // 5. The file --write saved says the same offline.
-    if (WRITE(file).length) {
-      expect(existsSync(file) && statSync(file).size > 0).toBe(true);
-      const offline = sh('node', [bin, 'analyze', file, '--json', '--conflict-window', '3']);
-      const doc = JSON.parse(offline.out) as { events: Ev[] };
-      expect(kinds(doc.events)).toEqual(kinds(last.events));
-      if (process.env.TEAMSCOPE_SAMPLES_DIR) copyFileSync(file, join(process.env.TEAMSCOPE_SAMPLES_DIR, 'keepalived-vrrp.pcapng'));
-    }
+    // 5. The file --write saved (flushed every second, closed on stop) says the same offline.
+    expect(existsSync(file) && statSync(file).size > 0).toBe(true);
+    const offline = (cmd: string, ...extra: string[]) => {
+      const r = sh('node', [bin, cmd, file, '--json', ...extra]);
+      expect(r.status, r.err).toBe(0);
+      return (JSON.parse(r.out) as { events: Ev[] }).events;
+    };
+    expect(takeovers(offline('arp', '--conflict-window', '3'))).toEqual(takeovers(last.events));
+    expect(masters(offline('heartbeat'))).toEqual(masters(last.events));
+    if (process.env.TEAMSCOPE_SAMPLES_DIR) copyFileSync(file, join(process.env.TEAMSCOPE_SAMPLES_DIR, 'keepalived-vrrp.pcapng'));
   }, 180_000);
 });

@@ -235,6 +235,10 @@ export class Lab {
     this.dir = join(repoRoot, 'node_modules', '.cache', 'teamscope-net', 'labs', this.id);
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
+    // Should the worker exit without running afterAll, still remove what this lab created.
+    process.once('exit', () => {
+      for (const ns of this.namespaces) removeNamespace(ns);
+    });
   }
 
   /**

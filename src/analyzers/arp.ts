@@ -65,6 +65,8 @@ interface Conflict {
   readonly claims: Map<number, number>;
   readonly evidence: Evidence[];
   reason: 'claims' | 'probe';
+  /** The event, emitted when the conflict started and completed when it ends. */
+  event: TimelineEvent | null;
 }
 
 interface IpState {
@@ -593,11 +595,13 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
 
   private startConflict(st: IpState, start: number, macs: number[], evidence: Evidence[], ev: Evidence, t: number): void {
     const claims = new Map<number, number>();
-    for (const m of macs) claims.set(m, t);
-    const c: Conflict = { start, claims, evidence: [...evidence], reason: 'claims' };
+    for (const m of macs) claims.set(m, st.macs.find((x) => x.mac === m)?.lastClaim ?? t);
+    const c: Conflict = { start, claims, evidence: [...evidence], reason: 'claims', event: null };
     pushEvidence(c.evidence, ev);
     st.conflict = c;
     this.conflicts.add(st);
+    // Live view: say it now; the end is filled in when only one MAC goes on claiming.
+    c.event = this.emitConflict(st, start, t, macs, c.evidence, 'claims', true);
   }
 
   /** End the conflict: the last MAC still claiming keeps (or takes) the IP. */
@@ -617,14 +621,24 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     }
     for (const [m, tt] of c.claims) if (m !== lastMac && tt > end) end = tt;
     if (ongoing) end = lastT;
-    this.emitConflict(st, c.start, end, [...c.claims.keys()], c.evidence, c.reason, ongoing);
+    const e = this.conflictEvent(st, c.start, end, [...c.claims.keys()], c.evidence, c.reason, ongoing);
+    if (c.event !== null) {
+      Object.assign(c.event, e);
+      this.update(c.event);
+    }
     const r = st.macs.find((m) => m.mac === lastMac);
     if (r && st.owner !== r) this.setOwner(st, r, lastT, 'arp');
   }
 
-  private emitConflict(st: IpState, start: number, end: number, macs: number[], evidence: Evidence[], reason: 'claims' | 'probe', ongoing = false): void {
+  private emitConflict(st: IpState, start: number, end: number, macs: number[], evidence: Evidence[], reason: 'claims' | 'probe', ongoing = false): TimelineEvent {
     st.conflicts++;
     this.totals.conflicts++;
+    const e = this.conflictEvent(st, start, end, macs, evidence, reason, ongoing);
+    this.emit(e);
+    return e;
+  }
+
+  private conflictEvent(st: IpState, start: number, end: number, macs: number[], evidence: Evidence[], reason: 'claims' | 'probe', ongoing: boolean): TimelineEvent {
     const virt = macs.map((m) => this.virtualOfMac(m)).find((v) => v !== null) ?? st.virtual;
     const albMacs = macs.filter((m) => this.alb.has(m));
     const explanation = albMacs.length ? 'balance-alb' : virt && macs.some((m) => this.virtualOfMac(m) !== null) ? 'virtual-and-physical' : null;
@@ -639,7 +653,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
         : explanation === 'virtual-and-physical'
           ? ` (${virt!.toUpperCase()} virtual MAC and a router's own MAC answered for the same address)`
           : '';
-    this.emit({
+    return {
       kind: 'arp.conflict',
       time: start,
       severity: explanation ? 'info' : 'error',
@@ -655,7 +669,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       virtual: virt,
       explanation,
       ongoing,
-    });
+    };
   }
 
   // ---------------------------------------------------------------------------------------------

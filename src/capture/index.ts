@@ -6,4 +6,4 @@ export { CaptureReader, CHUNK_SIZE, type OpenOptions, openCapture } from './read
 export { type CaptureSet, type ReadOptions, mergeBatches, readCaptures } from './merge.js';
 export { REORDER_WINDOW, Reorder } from './reorder.js';
 export { PcapWriter, type PcapWriterOptions, PcapngWriter, type PcapngInterface, type PcapngWriterOptions, type WriteTarget } from './writer.js';
-export type { PcapngSection } from './pcapng.js';
+export type { InterfaceStats, PcapngSection } from './pcapng.js';

@@ -43,6 +43,27 @@ export interface PcapngSection {
   application?: string;
 }
 
+/**
+ * The latest Interface Statistics Block (§4.6) of an interface: counters as the capturing host
+ * reported them (absent when the block does not carry them).
+ */
+export interface InterfaceStats {
+  readonly iface: InterfaceInfo;
+  /** Time of the statistics (block timestamp). */
+  sec: number;
+  nsec: number;
+  /** isb_ifrecv: packets received by the interface. */
+  ifRecv?: number;
+  /** isb_ifdrop: packets dropped by the interface (no buffer). */
+  ifDrop?: number;
+  /** isb_filteraccept: packets accepted by the capture filter. */
+  filterAccept?: number;
+  /** isb_osdrop: packets dropped by the operating system. */
+  osDrop?: number;
+  /** isb_usrdeliv: packets delivered to the capturing application. */
+  usrDeliv?: number;
+}
+
 /** Per interface of the current section: what the packet loop needs. */
 interface IfState {
   readonly info: InterfaceInfo;
@@ -70,6 +91,8 @@ export class PcapngParser implements RecordParser {
   count = 0;
   /** Sections seen so far. */
   readonly sections: PcapngSection[] = [];
+  /** Latest statistics per interface that had an Interface Statistics Block, in order of first report. */
+  readonly stats: InterfaceStats[] = [];
   private le = true;
   /** Interfaces of the current section, by IDB number within the section. */
   private ifs: IfState[] = [];
@@ -206,7 +229,7 @@ export class PcapngParser implements RecordParser {
       this.bad(base + p, `block of type 0x${type.toString(16)} has length ${blen}, expected a multiple of 4 and at least 12`);
       return -1;
     }
-    const whole = type === BlockType.SHB || type === BlockType.IDB || type === BlockType.PB || type === BlockType.SPB;
+    const whole = type === BlockType.SHB || type === BlockType.IDB || type === BlockType.PB || type === BlockType.SPB || type === BlockType.ISB;
     if (!whole) {
       // Name resolution, interface statistics, custom, decryption secrets, unknown: skipped by length.
       if (blen <= end - p) return p + blen;
@@ -232,6 +255,8 @@ export class PcapngParser implements RecordParser {
         return this.idb(b, p, blen, base);
       case BlockType.PB:
         return this.pb(b, p, blen, base, out);
+      case BlockType.ISB:
+        return this.isb(b, p, blen);
       default:
         return this.spb(b, p, blen, base, out);
     }
@@ -306,6 +331,31 @@ export class PcapngParser implements RecordParser {
       snaplen,
       sll2: linkType === LinkType.LINUX_SLL2,
     });
+    return p + blen;
+  }
+
+  /** Interface Statistics Block (§4.6): keep the counters; a malformed one is ignored (it carries no frames). */
+  private isb(b: Uint8Array, p: number, blen: number): number {
+    const le = this.le;
+    if (blen < 24) return p + blen;
+    const st = this.ifs[rd32(b, p + 8, le)];
+    if (st === undefined) return p + blen;
+    splitTicks(rd32(b, p + 12, le), rd32(b, p + 16, le), st.scale);
+    const s: InterfaceStats = { iface: st.info, sec: split.sec + st.tsOffset, nsec: split.nsec };
+    forOptions(b, p + 20, p + blen - 4, le, (code, o, len) => {
+      if (len !== 8 || code < 4 || code > 8) return;
+      const hi = rd32(b, le ? o + 4 : o, le);
+      const lo = rd32(b, le ? o : o + 4, le);
+      const v = hi * 4294967296 + lo;
+      if (code === 4) s.ifRecv = v;
+      else if (code === 5) s.ifDrop = v;
+      else if (code === 6) s.filterAccept = v;
+      else if (code === 7) s.osDrop = v;
+      else s.usrDeliv = v;
+    });
+    const i = this.stats.findIndex((x) => x.iface === st.info);
+    if (i >= 0) this.stats[i] = s;
+    else this.stats.push(s);
     return p + blen;
   }
 

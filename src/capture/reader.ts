@@ -6,7 +6,7 @@ import type { Frame, InterfaceInfo } from './frame.js';
 import { InterfaceTable } from './interfaces.js';
 import type { RecordParser } from './parser.js';
 import { PCAP_HEADER_LEN, PcapParser, parsePcapHeader, pcapMagic } from './pcap.js';
-import { PcapngParser, type PcapngSection, pcapngByteOrder } from './pcapng.js';
+import { type InterfaceStats, PcapngParser, type PcapngSection, pcapngByteOrder } from './pcapng.js';
 import { type ByteSource, openSource } from './source.js';
 
 /** Bytes read per chunk. Each chunk is a fresh buffer: frames handed out keep pointing at valid bytes. */
@@ -44,6 +44,8 @@ export class CaptureReader {
   readonly problems: ReadProblem[] = [];
   /** pcapng sections seen so far (empty for classic pcap). */
   sections: PcapngSection[] = [];
+  /** pcapng Interface Statistics Blocks: the latest counters per interface (empty for classic pcap). */
+  stats: InterfaceStats[] = [];
   /** Frames delivered so far. */
   frames = 0;
 
@@ -152,6 +154,7 @@ export class CaptureReader {
       this.byteOrder = bo;
       const p = new PcapngParser(file, this.input, table, this.interfaces, name);
       this.sections = p.sections;
+      this.stats = p.stats;
       this.parser = p;
     } else {
       const hex = Buffer.from(b.subarray(0, 4)).toString('hex');

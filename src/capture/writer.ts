@@ -3,6 +3,7 @@
 // calls it every second); close() flushes and ends.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { CaptureError, type CaptureErrorCode } from './errors.js';
 import type { Frame, InterfaceInfo } from './frame.js';
 import { PCAP_MAGIC_NS, PCAP_MAGIC_US } from './pcap.js';
 import { BYTE_ORDER_MAGIC, BlockType } from './pcapng.js';
@@ -21,18 +22,30 @@ class Output {
   private readonly fd: number;
   private readonly stream: Writable | null;
   private closed = false;
+  /** The first error of a Writable target, raised by the next flush or close. */
+  private failed: Error | null = null;
   /** Bytes written so far (buffered included). */
   written = 0;
 
   constructor(target: WriteTarget) {
     if (typeof target === 'string') {
-      this.fd = openSync(target, 'w');
+      try {
+        this.fd = openSync(target, 'w');
+      } catch (e) {
+        throw writeError(target, e);
+      }
       this.stream = null;
     } else {
       this.fd = -1;
       this.stream = target;
+      target.on('error', (e: Error) => {
+        this.failed ??= e;
+      });
     }
+    this.target = typeof target === 'string' ? target : 'stream';
   }
+
+  private readonly target: string;
 
   /** Make room for `n` contiguous bytes; returns the buffer and sets `pos` where to write. */
   room(n: number): Buffer {
@@ -57,9 +70,14 @@ class Output {
   private hand(): void {
     if (this.pos === 0) return;
     if (this.stream === null) {
-      let o = 0;
-      while (o < this.pos) o += writeSync(this.fd, this.buf, o, this.pos - o);
-    } else {
+      try {
+        let o = 0;
+        while (o < this.pos) o += writeSync(this.fd, this.buf, o, this.pos - o);
+      } catch (e) {
+        this.pos = 0;
+        throw writeError(this.target, e);
+      }
+    } else if (this.failed === null) {
       this.stream.write(this.buf.subarray(0, this.pos));
       this.buf = Buffer.allocUnsafe(BUFFER_SIZE);
     }
@@ -68,6 +86,7 @@ class Output {
 
   async flush(): Promise<void> {
     this.hand();
+    if (this.failed !== null) throw writeError(this.target, this.failed);
     const s = this.stream;
     if (s !== null && s.writableNeedDrain) {
       await new Promise<void>((ok, fail) => {
@@ -85,14 +104,26 @@ class Output {
 
   async close(endStream: boolean): Promise<void> {
     if (this.closed) return;
-    await this.flush();
-    this.closed = true;
-    if (this.stream === null) closeSync(this.fd);
-    else if (endStream) {
+    try {
+      await this.flush();
+    } finally {
+      this.closed = true;
+      if (this.stream === null) closeSync(this.fd);
+    }
+    if (this.stream !== null && endStream) {
       const s = this.stream;
       await new Promise<void>((ok) => s.end(ok));
+      if (this.failed !== null) throw writeError(this.target, this.failed);
     }
   }
+}
+
+/** A CaptureError for a file or stream that cannot be written, one line. */
+function writeError(target: string, err: unknown): CaptureError {
+  const e = err as NodeJS.ErrnoException;
+  const known: readonly string[] = ['ENOENT', 'EISDIR', 'EACCES', 'EPERM'];
+  const code = (e?.code !== undefined && known.includes(e.code) ? e.code : 'EIO') as CaptureErrorCode;
+  return new CaptureError(code, target, `${target}: cannot write (${e?.code ?? e?.message ?? String(err)})`);
 }
 
 function put16(b: Buffer, o: number, v: number): void {

@@ -184,6 +184,25 @@ describe('pcapng', () => {
     }
   });
 
+  it('keeps the latest Interface Statistics Block counters per interface', async () => {
+    const le = false;
+    const u64 = (v: number) => {
+      const b = Buffer.alloc(8);
+      b.writeBigUInt64BE(BigInt(v));
+      return b;
+    };
+    const isb = (ifid: number, recv: number, drop: number) =>
+      block(5, Buffer.concat([Buffer.from([0, 0, 0, ifid, 0, 0, 0, 0, 0, 0, 0, 9]), opt(4, u64(recv), le), opt(5, u64(drop), le), opt(7, u64(2), le), Buffer.alloc(4)]), le);
+    const f = tmp.file('isb.pcapng');
+    writeFileSync(f, Buffer.concat([shb(le), idb(le, 1, 0, [opt(2, 'eth0', le)]), idb(le, 1, 0, [opt(2, 'eth1', le)]), isb(1, 10, 1), epb(le, 0, 1n, ethFrame(20, 1)), isb(1, 100, 3), isb(0, 5, 0)]));
+    const { reader } = await readAll(f);
+    expect(reader.problems).toEqual([]);
+    expect(reader.stats.map((s) => [s.iface.name, s.sec, s.nsec, s.ifRecv, s.ifDrop, s.osDrop, s.filterAccept])).toEqual([
+      ['eth1', 0, 9000, 100, 3, 2, undefined],
+      ['eth0', 0, 9000, 5, 0, 2, undefined],
+    ]);
+  });
+
   it('names interfaces without if_name after the file and their index', async () => {
     const f = tmp.file('noname.pcapng');
     writeFileSync(f, Buffer.concat([shb(true), idb(true, 1, 0), epb(true, 0, 1n, ethFrame(20, 1))]));

@@ -127,6 +127,16 @@ describe('pcapng writer', () => {
     ]);
   });
 
+  it('reports a target that cannot be written as a CaptureError', async () => {
+    expect(() => new PcapWriter(tmp.file('no/such/dir/x.pcap'))).toThrow(expect.objectContaining({ name: 'CaptureError', code: 'ENOENT' }));
+    const s = new PassThrough();
+    const w = new PcapngWriter(s);
+    s.destroy(Object.assign(new Error('broken pipe'), { code: 'EPIPE' }));
+    await new Promise((ok) => setImmediate(ok));
+    w.writePacket(w.addInterface({ name: 'eth0', linkType: 1 }), 1, 2, ethFrame(60, 1));
+    await expect(w.flush()).rejects.toMatchObject({ name: 'CaptureError', message: 'stream: cannot write (EPIPE)' });
+  });
+
   it('refuses a packet on an interface it did not declare', () => {
     const w = new PcapngWriter(new PassThrough());
     expect(() => w.writePacket(0, 1, 2, ethFrame(20, 1))).toThrow(/interface 0 not declared/);

@@ -14,6 +14,7 @@ import { mscs } from '../../dissectors/mscs.js';
 import { knet } from '../../dissectors/knet.js';
 import { vrrp } from '../../dissectors/vrrp.js';
 import { hsrp } from '../../dissectors/hsrp.js';
+import { carp } from '../../dissectors/carp.js';
 import type { Frame, InterfaceInfo } from '../../src/capture/frame.js';
 import type { Analyzer } from '../../src/analyzers/types.js';
 
@@ -123,6 +124,13 @@ export function vrrpPkt(o: { t: number; src: string; srcMac?: string; vrid: numb
       : vrrp.encode({ version: 3, vrid: o.vrid, priority: o.priority, maxAdverInt: o.interval ?? 100, addrs, pseudo: { src: ip(o.src), dst } });
   const ip4 = ipv4.encode({ protocol: 112, ttl: 255, src: ip(o.src), dst }, body);
   return packet(l2(mac(o.srcMac ?? `00:00:5e:00:01:${o.vrid.toString(16).padStart(2, '0')}`), mac('01:00:5e:00:00:12'), 0x0800, ip4), o.t, o.ifname);
+}
+
+/** A CARP advert (IP protocol 112, VRRP multicast group and virtual MAC 00:00:5e:00:01:vhid). */
+export function carpPkt(o: { t: number; src: string; vhid: number; advbase?: number; advskew?: number }): Packet {
+  const body = carp.encode({ vhid: o.vhid, advbase: o.advbase ?? 1, advskew: o.advskew ?? 0 });
+  const ip4 = ipv4.encode({ protocol: 112, ttl: 255, src: ip(o.src), dst: ip('224.0.0.18') }, body);
+  return packet(l2(mac(`00:00:5e:00:01:${o.vhid.toString(16).padStart(2, '0')}`), mac('01:00:5e:00:00:12'), 0x0800, ip4), o.t);
 }
 
 /** An HSRPv1 hello (state 16 active, 8 standby) or resign/coup. */

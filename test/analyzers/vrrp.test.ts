@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { VrrpAnalyzer, vrrp2MasterDown, vrrp3MasterDown, vrrp2SkewTime, vrrp3SkewTime } from '../../src/analyzers/vrrp.js';
-import { hsrpPkt, readPcap, resetFrames, run, vrrpPkt } from './arp-hb-kit.js';
+import { carpPkt, hsrpPkt, readPcap, resetFrames, run, vrrpPkt } from './arp-hb-kit.js';
 
 const captures = resolve(import.meta.dirname, '../../../shared/captures');
 const T0 = 1_700_000_000;
@@ -114,5 +114,25 @@ describe('VRRP and HSRP failover', () => {
       ['10.0.0.3', 'timeout'],
     ]);
     expect(a.result().groups[0]!.interval.median).toBeCloseTo(3, 6);
+  });
+
+  it('CARP: 3 × (advbase + advskew/256) as the down interval, bow-out (advskew 255) is a resign', () => {
+    const pkts = [];
+    for (let i = 0; i < 4; i++) pkts.push(carpPkt({ t: T0 + i, src: '10.0.0.2', vhid: 3, advskew: 0 }));
+    pkts.push(carpPkt({ t: T0 + 4, src: '10.0.0.2', vhid: 3, advskew: 255, advbase: 255 }));
+    pkts.push(carpPkt({ t: T0 + 4.5, src: '10.0.0.3', vhid: 3, advskew: 100 }));
+    for (let i = 1; i < 3; i++) pkts.push(carpPkt({ t: T0 + 4.5 + i * (1 + 100 / 256), src: '10.0.0.3', vhid: 3, advskew: 100 }));
+    pkts.push(carpPkt({ t: T0 + 20, src: '10.0.0.3', vhid: 3, advskew: 100 }));
+    const a = run(new VrrpAnalyzer(), pkts);
+    const m = a.emitted().filter((e) => e.kind === 'carp.master');
+    expect(m.map((e) => [e.toIp, e.reason])).toEqual([
+      ['10.0.0.2', 'initial'],
+      ['10.0.0.3', 'resigned'],
+    ]);
+    const b = a.emitted().filter((e) => e.kind === 'heartbeat.breach');
+    expect(b).toHaveLength(1);
+    expect(b[0]).toMatchObject({ protocol: 'carp', from: '10.0.0.3' });
+    expect(b[0]!.tolerance).toBeCloseTo(3 * (1 + 100 / 256), 6);
+    expect(a.result().groups[0]).toMatchObject({ protocol: 'carp', group: 3, adverts: 9 });
   });
 });

@@ -124,17 +124,24 @@ export class FlowTable {
       const yo = s.ip6DstOff;
       const sp = s.sport < 0 ? 0 : s.sport;
       const dp = s.dport < 0 ? 0 : s.dport;
+      // Words of both addresses; the smaller address (then port) is endpoint A.
       let c = 0;
-      for (let i = 0; i < 16 && c === 0; i++) c = b[xo + i]! - b[yo + i]!;
-      swap = c > 0 || (c === 0 && sp > dp);
-      const p = swap ? yo : xo;
-      const q = swap ? xo : yo;
-      k[0] = (FlowKind.IPV6 << 28) | ((s.proto & 0xff) << 16) | ((s.vlan + 1) & 0x1fff);
       for (let i = 0; i < 4; i++) {
         const o = 4 * i;
-        k[1 + i] = ((b[p + o]! << 24) | (b[p + o + 1]! << 16) | (b[p + o + 2]! << 8) | b[p + o + 3]!) >>> 0;
-        k[5 + i] = ((b[q + o]! << 24) | (b[q + o + 1]! << 16) | (b[q + o + 2]! << 8) | b[q + o + 3]!) >>> 0;
+        const x = ((b[xo + o]! << 24) | (b[xo + o + 1]! << 16) | (b[xo + o + 2]! << 8) | b[xo + o + 3]!) >>> 0;
+        const y = ((b[yo + o]! << 24) | (b[yo + o + 1]! << 16) | (b[yo + o + 2]! << 8) | b[yo + o + 3]!) >>> 0;
+        k[1 + i] = x;
+        k[5 + i] = y;
+        if (c === 0 && x !== y) c = x < y ? -1 : 1;
       }
+      swap = c > 0 || (c === 0 && sp > dp);
+      if (swap)
+        for (let i = 1; i < 5; i++) {
+          const x = k[i]!;
+          k[i] = k[i + 4]!;
+          k[i + 4] = x;
+        }
+      k[0] = (FlowKind.IPV6 << 28) | ((s.proto & 0xff) << 16) | ((s.vlan + 1) & 0x1fff);
       k[9] = swap ? ((dp << 16) | sp) >>> 0 : ((sp << 16) | dp) >>> 0;
     } else if (s.ethSrc >= 0) {
       const a = s.ethSrc;

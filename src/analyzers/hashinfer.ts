@@ -104,19 +104,7 @@ export function hashFields(ft: FlowTable, id: number, dir: number): HashFields {
   const proto = l2 ? -1 : ft.proto(id);
   const hasPorts = proto === 6 || proto === 17;
   const v6 = kind === FlowKind.IPV6;
-  const bytes6 = (side: number) => {
-    const b = new Uint8Array(16);
-    for (let i = 0; i < 4; i++) {
-      const w = ft.word(id, side, i);
-      b[4 * i] = w >>> 24;
-      b[4 * i + 1] = (w >>> 16) & 0xff;
-      b[4 * i + 2] = (w >>> 8) & 0xff;
-      b[4 * i + 3] = w & 0xff;
-    }
-    return b;
-  };
   return {
-    ...(v6 ? { src6: bytes6(s), dst6: bytes6(r) } : {}),
     srcMac,
     dstMac,
     etherType: ft.etherType(id),
@@ -128,7 +116,22 @@ export function hashFields(ft: FlowTable, id: number, dir: number): HashFields {
     sport: hasPorts ? ft.port(id, s) : 0,
     dport: hasPorts ? ft.port(id, r) : 0,
     hasPorts,
+    src6: v6 ? ipv6Bytes(ft, id, s) : undefined,
+    dst6: v6 ? ipv6Bytes(ft, id, r) : undefined,
   };
+}
+
+/** The 16 bytes of an IPv6 endpoint from the flow key. */
+function ipv6Bytes(ft: FlowTable, id: number, side: number): Uint8Array {
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 4; i++) {
+    const w = ft.word(id, side, i);
+    b[4 * i] = w >>> 24;
+    b[4 * i + 1] = (w >>> 16) & 0xff;
+    b[4 * i + 2] = (w >>> 8) & 0xff;
+    b[4 * i + 3] = w & 0xff;
+  }
+  return b;
 }
 
 /** Best injective mapping residue → member position: brute force for n ≤ 8, greedy above. */

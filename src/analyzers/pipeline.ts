@@ -88,13 +88,10 @@ export interface InputInfo {
 
 const FRAMES_KEPT = 8;
 
+/** Per-input counters in Pipeline.istat: packets, bytes, first, last, max time, out of order. */
+const ISTAT = 6;
+
 class InputStats {
-  packets = 0;
-  bytes = 0;
-  first = NaN;
-  last = NaN;
-  maxTime = -Infinity;
-  outOfOrder = 0;
   /** Set by the feeder (before reordering); null: use outOfOrder. */
   arrivalOutOfOrder: number | null = null;
   readonly problems = new Map<string, ProblemSummary>();
@@ -144,6 +141,7 @@ export class Pipeline {
   private readonly rest: Analyzer[];
   private readonly useFast: boolean;
   private readonly inputs: InputStats[] = [];
+  private istat = new Float64Array(0);
   private readonly extraNotes: string[] = [];
   private nextTick = -Infinity;
   private now = -Infinity;
@@ -217,23 +215,38 @@ export class Pipeline {
 
   private input(i: number): InputStats {
     while (this.inputs.length <= i) this.inputs.push(new InputStats(`input${this.inputs.length}`, 'unknown'));
+    if (this.istat.length < this.inputs.length * ISTAT) {
+      const n = new Float64Array(Math.max(this.inputs.length, 2 * this.istat.length / ISTAT) * ISTAT);
+      n.set(this.istat);
+      for (let j = this.istat.length / ISTAT; j < n.length / ISTAT; j++) {
+        n[j * ISTAT + 2] = NaN;
+        n[j * ISTAT + 3] = NaN;
+        n[j * ISTAT + 4] = -Infinity;
+      }
+      this.istat = n;
+    }
     return this.inputs[i]!;
   }
 
   /** Dissect and analyse one frame. */
   feed(frame: Frame): void {
     // The registry is read on the first frame (after --decode-as rules were applied).
-    if (this.fast === null && this.useFast) this.fast = new FastPath(this.registry);
-    const pkt = (this.useFast ? this.fast!.take(frame, this.ctx.summary) : null) ?? this.registry.dissect(frame);
+    let fast = this.fast;
+    if (fast === null && this.useFast) fast = this.fast = new FastPath(this.registry);
+    const pkt = (fast !== null ? fast.take(frame, this.ctx.summary) : null) ?? this.registry.dissect(frame);
     const t = pkt.time;
-    const inp = this.inputs[frame.iface.input] ?? this.newInput(frame);
-    inp.packets++;
-    inp.bytes += frame.origLen;
-    if (inp.packets === 1) inp.first = t;
-    if (t < inp.maxTime) inp.outOfOrder++;
-    else inp.maxTime = t;
-    inp.last = t;
-    if (pkt.problems.length > 0) for (const p of pkt.problems) inp.addProblem(p, frame.index);
+    const k = frame.iface.input;
+    if (k >= this.inputs.length) this.newInput(frame);
+    // Per-input counters in one typed array (no boxed numbers written per packet).
+    const st = this.istat;
+    const o = k * ISTAT;
+    st[o]! += 1;
+    st[o + 1]! += frame.origLen;
+    if (st[o] === 1) st[o + 2] = t;
+    if (t < st[o + 4]!) st[o + 5]! += 1;
+    else st[o + 4] = t;
+    st[o + 3] = t;
+    if (pkt.problems.length > 0) for (const p of pkt.problems) this.inputs[k]!.addProblem(p, frame.index);
     if (t < this.now) this.lateFrames++;
     else {
       this.now = t;
@@ -280,15 +293,16 @@ export class Pipeline {
     if (this.lateFrames) notes.push(`${this.lateFrames} frames arrived later than the reorder window allowed and were analysed out of time order (raise --reorder-window)`);
     notes.push(...settingsWarnings(this.settings));
     notes.push(...this.extraNotes);
-    const inputs: InputResult[] = this.inputs.map((s) => {
+    const inputs: InputResult[] = this.inputs.map((s, i) => {
+      const st = this.istat.subarray(i * ISTAT, i * ISTAT + ISTAT);
       const r: InputResult = {
         file: s.file,
         format: s.format,
-        packets: s.packets,
-        bytes: s.bytes,
-        first: Number.isNaN(s.first) ? null : s.first,
-        last: Number.isNaN(s.last) ? null : s.last,
-        outOfOrder: s.arrivalOutOfOrder ?? s.outOfOrder,
+        packets: st[0]!,
+        bytes: st[1]!,
+        first: Number.isNaN(st[2]!) ? null : st[2]!,
+        last: Number.isNaN(st[3]!) ? null : st[3]!,
+        outOfOrder: s.arrivalOutOfOrder ?? st[5]!,
         problems: [...s.problems.values()].sort((a, b) => b.count - a.count),
       };
       if (s.error !== undefined) r.error = s.error;

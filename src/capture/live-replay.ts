@@ -15,6 +15,8 @@ export interface ReplayOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Stop early when this returns true (checked before every frame; e.g. after SIGINT). */
   stopped?: () => boolean;
+  /** Send only frames this accepts (others keep their place in time but are not sent). */
+  select?: (f: Frame) => boolean;
 }
 
 /** What a replay did. */
@@ -28,6 +30,8 @@ export interface ReplayStats {
   cut: number;
   /** Frames the sender refused (e.g. larger than the MTU). */
   failed: number;
+  /** Frames `select` left out. */
+  unselected: number;
   /** The first few sender errors, one line each. */
   errors: string[];
   /** Largest lateness of a frame against its scheduled time, milliseconds. */
@@ -49,14 +53,15 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
  * loop k−1's last frame. Only Ethernet frames are sent; others are counted in skippedLinkType.
  * A frame the sender refuses is counted and the replay goes on.
  */
-export async function replayFrames(open: () => AsyncIterable<Frame>, send: (bytes: Uint8Array) => void, opts: ReplayOptions = {}): Promise<ReplayStats> {
+export async function replayFrames(open: () => AsyncIterable<Frame>, send: (bytes: Uint8Array, frame: Frame) => void, opts: ReplayOptions = {}): Promise<ReplayStats> {
   const speed = opts.speed ?? 1;
   if (!(speed >= 0) || !Number.isFinite(speed)) throw new RangeError(`speed must be a finite number ≥ 0, got ${speed}`);
   const loops = opts.loop ?? 1;
   const clock = opts.clock ?? defaultClock;
   const sleep = opts.sleep ?? defaultSleep;
   const stopped = opts.stopped ?? (() => false);
-  const st: ReplayStats = { sent: 0, bytes: 0, skippedLinkType: {}, cut: 0, failed: 0, errors: [], maxLateMs: 0, loops: 0, elapsedMs: 0 };
+  const select = opts.select;
+  const st: ReplayStats = { sent: 0, bytes: 0, skippedLinkType: {}, cut: 0, failed: 0, unselected: 0, errors: [], maxLateMs: 0, loops: 0, elapsedMs: 0 };
   let start = -1;
   let firstSent = -1;
   let lastSent = -1;
@@ -72,12 +77,16 @@ export async function replayFrames(open: () => AsyncIterable<Frame>, send: (byte
       if (Number.isNaN(first)) first = t;
       last = t;
       n++;
+      if (start < 0) start = clock();
+      if (select && !select(f)) {
+        st.unselected++;
+        continue;
+      }
       if (f.iface.linkType !== LinkType.ETHERNET) {
         st.skippedLinkType[f.iface.linkType] = (st.skippedLinkType[f.iface.linkType] ?? 0) + 1;
         continue;
       }
       const at = loopOffset + (t - first);
-      if (start < 0) start = clock();
       if (speed > 0) {
         const target = start + (at * 1000) / speed;
         let now = clock();
@@ -92,7 +101,7 @@ export async function replayFrames(open: () => AsyncIterable<Frame>, send: (byte
       }
       const bytes = f.buf.subarray(f.off, f.off + f.caplen);
       try {
-        send(bytes);
+        send(bytes, f);
         st.sent++;
         st.bytes += f.caplen;
         if (f.caplen < f.origLen) st.cut++;

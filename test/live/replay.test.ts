@@ -103,6 +103,18 @@ describe('replay content', () => {
     expect(st.errors).toEqual(['frame 4: send: Message too long']);
   });
 
+  it('sends only the selected frames, keeping everyone on the original timeline', async () => {
+    const v = virtualTime();
+    const sentAt: [number, number][] = [];
+    const frames = [frameAt(0, 1), frameAt(1, 2), frameAt(2, 3), frameAt(3, 4)];
+    const st = await replayFrames(() => gen(frames), (b, f) => sentAt.push([f.index, v.clock()]), { clock: v.clock, sleep: v.sleep, select: (f) => f.index % 2 === 0 });
+    expect(sentAt.map(([i, t]) => [i, Math.round(t - 1_000_000)])).toEqual([
+      [2, 1000],
+      [4, 3000],
+    ]);
+    expect(st.unselected).toBe(2);
+  });
+
   it('stops when asked', async () => {
     const v = virtualTime();
     let n = 0;

@@ -1,0 +1,3 @@
+import type { ScenarioDef } from '../scenario.js';
+
+export const HEARTBEAT_SCENARIOS: readonly ScenarioDef[] = [];

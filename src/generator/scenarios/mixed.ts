@@ -1,0 +1,3 @@
+import type { ScenarioDef } from '../scenario.js';
+
+export const MIXED_SCENARIOS: readonly ScenarioDef[] = [];

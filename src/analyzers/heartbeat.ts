@@ -149,6 +149,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   private readonly macAddr = new Map<number, number>();
   private readonly dstBehind = new Map<number, Set<string>>();
   private readonly knetNode = new Map<string, number>();
+  private readonly twoNodeCache = new Map<string, { size: number; v: boolean }>();
   private readonly events: TimelineEvent[] = [];
   private readonly pairDownEmitted = new Map<string, number>();
   private readonly pairDowns = new Map<string, { start: number; end: number }[]>();
@@ -482,18 +483,27 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     }
     // No names: when no address is in two routes of this protocol, the capture looks like a
     // two-node cluster with one route per network, and all its routes form one pair.
+    if (this.twoNodes(r.proto)) {
+      return { key: `${r.proto}|*`, nodes: ['node A', 'node B'], grouping: 'inferred: two nodes (no address is in two routes; give --node to be sure)' };
+    }
+    return { key: `${r.proto}|${r.aText}|${r.bText}`, nodes: [r.aText, r.bText], grouping: 'none: each route its own pair (give --node NAME=IP,...)' };
+  }
+
+  /** No address in two routes of `proto` (and more than one route): recomputed when routes are added. */
+  private twoNodes(proto: HeartbeatProtocol): boolean {
+    const c = this.twoNodeCache.get(proto);
+    if (c !== undefined && c.size === this.routes.size) return c.v;
     const seen = new Map<string, number>();
     let routes = 0;
     for (const x of this.routes.values()) {
-      if (x.proto !== r.proto) continue;
+      if (x.proto !== proto) continue;
       routes++;
       seen.set(x.aText, (seen.get(x.aText) ?? 0) + 1);
       seen.set(x.bText, (seen.get(x.bText) ?? 0) + 1);
     }
-    if (routes > 1 && [...seen.values()].every((n) => n === 1)) {
-      return { key: `${r.proto}|*`, nodes: ['node A', 'node B'], grouping: 'inferred: two nodes (no address is in two routes; give --node to be sure)' };
-    }
-    return { key: `${r.proto}|${r.aText}|${r.bText}`, nodes: [r.aText, r.bText], grouping: 'none: each route its own pair (give --node NAME=IP,...)' };
+    const v = routes > 1 && [...seen.values()].every((n) => n === 1);
+    this.twoNodeCache.set(proto, { size: this.routes.size, v });
+    return v;
   }
 
   private routesOfPair(key: string): Route[] {

@@ -20,7 +20,7 @@ export const MSCS_PORT = 3343;
 export const KNET_PORT_FIRST = 5405;
 export const KNET_PORT_LAST = 5412;
 /** Routes tracked at most (a note says when the cap was hit). */
-export const MAX_ROUTES = 4096;
+export const MAX_ROUTES = 1024;
 /** Breach intervals remembered per route (for the all-routes-down check). */
 const MAX_BREACHES_PER_ROUTE = 32;
 /** Requests / pings remembered per direction for latency matching. */

@@ -2,7 +2,7 @@
 // fixed log-scale histogram (memory per series is constant whatever the capture length).
 
 /** Samples kept exactly before switching to the histogram. */
-export const EXACT_SAMPLES = 1024;
+export const EXACT_SAMPLES = 512;
 /** Histogram bins per decade (bin width ±1.2 %), over 1 µs .. 10^4 s. */
 const BINS_PER_DECADE = 100;
 const MIN_EXP = -6;

@@ -276,15 +276,15 @@ describe('subnet inference rules', () => {
 });
 
 describe('bounded interval statistics', () => {
-  it('exact up to 1024 samples, then a histogram within 1.2 %', () => {
+  it('exact up to 512 samples, then a histogram within 1.2 %', () => {
     const s = new Series();
-    for (let i = 0; i < 1000; i++) s.add(1 + (i % 10) / 1000);
+    for (let i = 0; i < 500; i++) s.add(1 + (i % 10) / 1000);
     expect(s.summary()).toMatchObject({ exact: true, median: 1.004, max: 1.009 });
     for (let i = 0; i < 100_000; i++) s.add(1 + (i % 10) / 1000);
     const m = s.summary();
     expect(m.exact).toBe(false);
     expect(Math.abs(m.median! - 1.0045) / 1.0045).toBeLessThan(0.012);
     expect(m.max).toBe(1.009);
-    expect(m.count).toBe(101_000);
+    expect(m.count).toBe(100_500);
   });
 });

@@ -21,7 +21,7 @@ export const ExitCode = {
   UNREADABLE: 3,
   /** An input is damaged part-way: everything readable before the damage was processed and printed. */
   PARTIAL: 4,
-  /** A bug in teamscope (the message says so); please report it. */
+  /** A bug in teamscope (the message says so; please report it), or output that cannot be written. */
   INTERNAL: 5,
 } as const;
 
@@ -76,7 +76,7 @@ function isErrno(e: unknown): e is NodeJS.ErrnoException {
 }
 
 /** Wrap a command's action so any failure becomes one line on stderr and an exit code. */
-export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);

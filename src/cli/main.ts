@@ -4,10 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, reportError, say, setExitCode } from './common.js';
+import { registerAnalyze } from './analyze.js';
 import { registerArp } from './arp.js';
 import { registerDissect } from './dissect.js';
-import { registerInfo } from './info.js';
+import { registerDistribution } from './distribution.js';
 import { registerHeartbeat } from './heartbeat.js';
+import { registerInfo } from './info.js';
+import { registerLacp } from './lacp.js';
 import { registerLive } from './live.js';
 
 /** The package version (package.json sits three levels above dist/src/cli/main.js). */
@@ -46,21 +49,39 @@ export function buildProgram(): Command {
       'after',
       `
 Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage error, 3 unreadable input,
-            4 partial (input damaged part-way; what was readable was processed), 5 internal error.`,
+            4 partial (input damaged part-way; what was readable was processed),
+            5 internal error or output that cannot be written.`,
     );
   configure(program); // before registering: commands made with program.command() inherit it
   // Commands, one file each (wired as they land).
-  registerDissect(program);
-  registerInfo(program);
+  registerAnalyze(program);
+  registerLacp(program);
   registerArp(program);
   registerHeartbeat(program);
+  registerDistribution(program);
+  registerDissect(program);
+  registerInfo(program);
   registerLive(program);
   configure(program); // again: commands added with addCommand() do not inherit
   return program;
 }
 
+/**
+ * The reader of our output went away (`teamscope ... | head`): stop at once and quietly, as a C
+ * tool killed by SIGPIPE would, whoever was writing (a command's Output, commander's help, a table).
+ */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    say(`cannot write the output: ${err.message}`);
+    process.exit(ExitCode.INTERNAL);
+  });
+  process.stderr.on('error', () => undefined);
+}
+
 /** Run the program on `argv` (process.argv by default); resolves when the command is done. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  quietOnClosedPipe();
   const program = buildProgram();
   try {
     await program.parseAsync([...argv]);

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, ensureBuilt, shared } from './run.js';
+import { cli, cliPiped, ensureBuilt, shared } from './run.js';
 
 beforeAll(() => ensureBuilt(), 180_000);
 
@@ -112,6 +112,13 @@ describe('teamscope command line', () => {
     const v = await cli(['--version']);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('help into a closed pipe: no error, exit 0', () => {
+    const r = cliPiped(['--help'], '| head -n 1');
+    expect(r.stdout).toBe('Usage: teamscope [options] [command]\n');
+    expect(r.stderr).toBe('');
+    expect(r.pipestatus).toEqual([0, 0]);
   });
 
   it('one missing file among good ones: nothing is printed, exit 3', async () => {

@@ -19,6 +19,8 @@ export const MSCS_PORT = 3343;
 /** corosync mcastport default 5405; link N uses 5405 + N (corosync.conf(5)); knet has 8 links. */
 export const KNET_PORT_FIRST = 5405;
 export const KNET_PORT_LAST = 5412;
+/** libknet's heartbeat thread period (s): KNET_THREADS_TIMERES 200000 µs (libknet/threads_common.h). */
+export const KNET_TIMER_RES = 0.2;
 /** Routes tracked at most (a note says when the cap was hit). */
 export const MAX_ROUTES = 1024;
 /** Breach intervals remembered per route (for the all-routes-down check). */
@@ -401,27 +403,36 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   }
 
   /**
-   * knet ping interval and timeout (s) for a route: the settings, unless the user gave no knet timer
-   * and the decoded pings keep another pace, in which case corosync's defaults (interval =
-   * token / (2 × pong_count), timeout = token / pong_count, corosync.conf(5)) give timeout = 2 × interval.
+   * knet ping interval and timeout (s) for a route. libknet's heartbeat thread wakes every 200 ms
+   * (KNET_THREADS_TIMERES, libknet/threads_common.h) and pings once knet_ping_interval has passed,
+   * so pings leave on the next 200 ms tick: 750 ms configured shows as ~800 ms on the wire. When the
+   * decoded pings keep the pace of the settings, the settings' timeout applies; when no timer was
+   * given and they keep another pace, corosync's defaults (interval = token / (2 × pong_count),
+   * timeout = token / pong_count, corosync.conf(5)) make the timeout 2 × the configured interval,
+   * which is at most 2 × the observed one: that upper bound is used, and said.
    */
   private knetTimers(r: Route): { interval: number; timeout: number; rule: string } {
     const cfgI = this.s.knetPingInterval / 1000;
     const cfgT = this.s.knetPingTimeout / 1000;
-    const given = { interval: cfgI, timeout: cfgT, rule: `knet_ping_timeout ${this.s.knetPingTimeout} ms${this.s.knetTimersGiven ? '' : ' (corosync default for token 3000 ms)'}` };
-    if (this.s.knetTimersGiven) return given;
+    const onWire = Math.ceil(cfgI / KNET_TIMER_RES - 1e-9) * KNET_TIMER_RES;
+    const src = this.s.knetTimersGiven ? 'as given' : 'corosync default for token 3000 ms';
     let beats = 0;
     for (const d of r.dirs) if (d.decoded > 0) beats += d.beats.count;
-    if (beats < 5) return given;
-    if (r.knetObserved < 0 || beats >= r.knetObservedAt + 64) {
+    if (beats >= 5 && (r.knetObserved < 0 || beats >= r.knetObservedAt + 64)) {
       let best = -1;
       for (const d of r.dirs) if (d.decoded > 0 && d.beats.count >= 3) best = Math.max(best, d.beats.quantile(0.5)!);
       r.knetObserved = best;
       r.knetObservedAt = beats;
     }
-    const obs = r.knetObserved;
-    if (obs <= 0 || Math.abs(obs - cfgI) / cfgI <= 0.1) return given;
-    return { interval: obs, timeout: 2 * obs, rule: `pings every ${(obs * 1000).toFixed(0)} ms: knet_ping_timeout taken as 2 × that (corosync defaults; give --token or --knet-ping-timeout)` };
+    const obs = beats >= 5 ? r.knetObserved : -1;
+    if (obs <= 0) return { interval: onWire, timeout: cfgT, rule: `knet_ping_timeout ${this.s.knetPingTimeout} ms (${src})` };
+    if (this.s.knetTimersGiven || Math.abs(obs - onWire) <= KNET_TIMER_RES / 2)
+      return { interval: obs, timeout: cfgT, rule: `knet_ping_timeout ${this.s.knetPingTimeout} ms (${src}); pings every ${(obs * 1000).toFixed(0)} ms` };
+    return {
+      interval: obs,
+      timeout: 2 * obs,
+      rule: `pings every ${(obs * 1000).toFixed(0)} ms (knet pings on a 200 ms timer): knet_ping_timeout ≤ 2 × that with corosync's defaults, so ${(2 * obs * 1000).toFixed(0)} ms is used (give --token or --knet-ping-timeout)`,
+    };
   }
 
   /** Expected interval between beats on this route (s): Delay for mscs, knet_ping_interval for knet. */

@@ -100,10 +100,8 @@ if (!existsSync(pcap) || !existsSync(pcapng)) {
 // ---- build
 if (opts.build && selected.some((p) => TEAMSCOPE.includes(p))) {
   const r = spawnSync(here('node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-  if (r.status !== 0) {
-    console.error('bench: build failed (tsc -p tsconfig.json)');
-    process.exit(1);
-  }
+  // tsc still writes its output when a file has type errors (another change in progress): measure that.
+  if (r.status !== 0) console.error('bench: tsc reported errors (above); measuring the JavaScript it wrote to dist/');
 }
 
 const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -144,31 +142,32 @@ function toolPass(pass, file) {
   return { pass, packets: opts.packets, seconds: wall, maxRssMB };
 }
 
-function measure(pass, file) {
-  let best = null;
-  for (let i = 0; i < opts.runs; i++) {
-    const r = TOOLS.includes(pass) ? toolPass(pass, file) : nodePass(pass, file);
-    if (r.error) return r;
-    r.pps = r.packets / r.seconds;
-    if (!best || r.pps > best.pps) best = { ...r, maxRssMB: Math.max(r.maxRssMB, best?.maxRssMB ?? 0) };
-    else best.maxRssMB = Math.max(best.maxRssMB, r.maxRssMB);
-  }
-  return best;
+/** Keep the best run of a pass (the machine may be busy), and the highest peak RSS of all its runs. */
+function better(best, r) {
+  if (r.error) return best ?? r;
+  r.pps = r.packets / r.seconds;
+  if (!best || best.error) return r;
+  const rss = Math.max(best.maxRssMB, r.maxRssMB);
+  return r.pps > best.pps ? { ...r, maxRssMB: rss } : { ...best, maxRssMB: rss };
 }
 
-// ---- run
+// ---- run: passes round-robin for each run, so a busy moment does not hit one pass's every run
 const sizeMB = (statSync(pcap).size / 1e6).toFixed(0);
 console.log(`corpus: ${relative(root, pcap)} (${opts.packets} packets, ${sizeMB} MB), runs: ${opts.runs}, node ${process.version}`);
-const rows = [];
 const jobs = [];
 for (const p of selected) jobs.push([p, pcap, p]);
 if (opts.pcapng) for (const p of selected.filter((x) => TEAMSCOPE.includes(x))) jobs.push([p, pcapng, `${p} (pcapng)`]);
-for (const [pass, file, label] of jobs) {
-  process.stdout.write(`  ${label} ... `);
-  const r = measure(pass, file);
-  rows.push({ label, pass, ...r });
-  console.log(r.error ? `skipped: ${r.error}` : `${fmtRate(r.pps)} packets/s`);
+const best = new Map();
+for (let run = 1; run <= opts.runs; run++) {
+  for (const [pass, file, label] of jobs) {
+    if (best.get(label)?.error) continue;
+    process.stdout.write(`  run ${run}: ${label} ... `);
+    const r = TOOLS.includes(pass) ? toolPass(pass, file) : nodePass(pass, file);
+    best.set(label, better(best.get(label), r));
+    console.log(r.error ? `skipped: ${r.error}` : `${fmtRate(r.packets / r.seconds)} packets/s`);
+  }
 }
+const rows = jobs.map(([pass, , label]) => ({ label, pass, ...best.get(label) }));
 rmSync(tmp, { recursive: true, force: true });
 
 function fmtRate(x) {

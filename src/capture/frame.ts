@@ -78,3 +78,23 @@ export function compareTime(a: Frame, b: Frame): number {
 export function frameBytes(f: Frame): Uint8Array {
   return f.buf.slice(f.off, f.off + f.caplen);
 }
+
+/**
+ * Make a Frame. Every source creates frames through this one object literal, so all frames share
+ * one hidden class and code reading them stays monomorphic (two literals, even with the same keys,
+ * can end up with different maps when their field representations differ).
+ */
+export function newFrame(
+  buf: Uint8Array,
+  off: number,
+  caplen: number,
+  origLen: number,
+  sec: number,
+  nsec: number,
+  iface: InterfaceInfo,
+  index: number,
+  fileOffset: number,
+  ifindex: number,
+): Frame {
+  return { buf, off, caplen, origLen, sec, nsec, iface, index, fileOffset, ifindex };
+}

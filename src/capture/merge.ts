@@ -56,6 +56,10 @@ async function* single(r: CaptureReader): AsyncGenerator<Frame[]> {
  * head gives frames until its head passes the second-earliest head, so long runs cost O(k) once.
  */
 export async function* mergeBatches(readers: readonly CaptureReader[], batchSize = 8192): AsyncGenerator<Frame[]> {
+  if (readers.length === 2) {
+    yield* mergeTwo(readers[0]!, readers[1]!, batchSize);
+    return;
+  }
   const k = readers.length;
   const cur: (Frame[] | null)[] = [];
   const pos: number[] = [];
@@ -110,4 +114,52 @@ export async function* mergeBatches(readers: readonly CaptureReader[], batchSize
     }
   }
   if (out.length > 0) yield out;
+}
+
+/** Two inputs (the common case: two hosts' captures): a plain two-pointer merge, ties to the first. */
+async function* mergeTwo(ra: CaptureReader, rb: CaptureReader, batchSize: number): AsyncGenerator<Frame[]> {
+  let a = await ra.nextBatch();
+  let b = await rb.nextBatch();
+  let i = 0;
+  let j = 0;
+  let out: Frame[] = [];
+  while (a !== null && b !== null) {
+    let fa = a[i]!;
+    let fb = b[j]!;
+    const na = a.length;
+    const nb = b.length;
+    for (;;) {
+      if (fa.sec < fb.sec || (fa.sec === fb.sec && fa.nsec <= fb.nsec)) {
+        out.push(fa);
+        if (++i === na) break;
+        fa = a[i]!;
+      } else {
+        out.push(fb);
+        if (++j === nb) break;
+        fb = b[j]!;
+      }
+    }
+    if (i === na) {
+      a = await ra.nextBatch();
+      i = 0;
+    }
+    if (j === nb) {
+      b = await rb.nextBatch();
+      j = 0;
+    }
+    if (out.length >= batchSize) {
+      yield out;
+      out = [];
+    }
+  }
+  // One input is exhausted: the rest of the other as it comes.
+  let r = a !== null ? a.slice(i) : b !== null ? b.slice(j) : null;
+  const rest = a !== null ? ra : rb;
+  if (r !== null && out.length > 0) {
+    for (let x = 0; x < r.length; x++) out.push(r[x]!);
+    r = null;
+  }
+  if (out.length > 0) yield out;
+  if (r !== null && r.length > 0) yield r;
+  for (let n = await rest.nextBatch(); n !== null; n = await rest.nextBatch()) yield n;
 }

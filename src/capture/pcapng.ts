@@ -2,7 +2,7 @@
 // if_name/if_description/if_tsresol/if_tsoffset, Enhanced/Simple/obsolete Packet blocks; others skipped.
 import { rd16, rd32, rd32be, rd32le } from './bytes.js';
 import { type ReadProblem, readProblem } from './errors.js';
-import { type Frame, type InterfaceInfo, LinkType } from './frame.js';
+import { type Frame, type InterfaceInfo, LinkType, newFrame } from './frame.js';
 import type { InterfaceTable } from './interfaces.js';
 import { MAX_BLOCK, type RecordParser, SANE_CAPLEN } from './parser.js';
 import { MICRO, type TsScale, split, splitTicks, tsScaleOf } from './timestamp.js';
@@ -173,25 +173,14 @@ export class PcapngParser implements RecordParser {
             sec++;
             rem -= r;
           }
-          nsec = sc.div === 1 ? rem * sc.mul : Math.floor((rem * sc.mul) / sc.div);
+          nsec = (sc.div === 1 ? rem * sc.mul : Math.floor((rem * sc.mul) / sc.div)) | 0; // < 1e9: a small integer
         } else {
           splitTicks(hi, lo, sc);
           sec = split.sec;
           nsec = split.nsec;
         }
         const data = p + 28;
-        out.push({
-          buf: b,
-          off: data,
-          caplen,
-          origLen,
-          sec: sec + ifs_.tsOffset,
-          nsec,
-          iface: ifs_.info,
-          index: ++n,
-          fileOffset: base + p,
-          ifindex: ifs_.sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1,
-        });
+        out.push(newFrame(b, data, caplen, origLen, sec + ifs_.tsOffset, nsec, ifs_.info, ++n, base + p, ifs_.sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1));
         p += blen;
         continue;
       }
@@ -401,18 +390,7 @@ export class PcapngParser implements RecordParser {
   }
 
   private emit(out: Frame[], b: Uint8Array, data: number, caplen: number, origLen: number, sec: number, nsec: number, st: IfState, fileOffset: number): void {
-    out.push({
-      buf: b,
-      off: data,
-      caplen,
-      origLen,
-      sec,
-      nsec,
-      iface: st.info,
-      index: ++this.count,
-      fileOffset,
-      ifindex: st.sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1,
-    });
+    out.push(newFrame(b, data, caplen, origLen, sec, nsec, st.info, ++this.count, fileOffset, st.sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1));
   }
 
   truncated(b: Uint8Array, p: number, end: number, base: number): ReadProblem {

@@ -63,7 +63,7 @@ export function splitTicks(hi: number, lo: number, s: TsScale): void {
       rem -= r;
     }
     split.sec = sec;
-    split.nsec = s.div === 1 ? rem * s.mul : Math.floor((rem * s.mul) / s.div);
+    split.nsec = (s.div === 1 ? rem * s.mul : Math.floor((rem * s.mul) / s.div)) | 0;
     return;
   }
   const v = (BigInt(hi) << 32n) | BigInt(lo);

@@ -289,3 +289,41 @@ describe('errors that stop a file from opening', () => {
     }
   });
 });
+
+describe('files written by Wireshark tools', () => {
+  it.each(SHARED)('%s converted by editcap to pcapng and to ns pcap reads back the same packets', async (name) => {
+    const { execFileSync } = await import('node:child_process');
+    const orig = await readAll(shared(name));
+    for (const format of ['pcapng', 'nsecpcap']) {
+      const f = tmp.file(`${name}.${format}`);
+      execFileSync('editcap', ['-F', format, shared(name), f], { stdio: 'ignore' });
+      const { recs, reader } = await readAll(f, { chunkSize: 1000 });
+      expect(reader.problems).toEqual([]);
+      expect(recs.map((r) => [r.time, r.caplen, r.origLen, r.bytes])).toEqual(orig.recs.map((r) => [r.time, r.caplen, r.origLen, r.bytes]));
+    }
+  });
+
+  it('a mergecap pcapng with one interface per source file agrees with tshark, frame by frame', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const f = tmp.file('merged-by-mergecap.pcapng');
+    execFileSync('mergecap', ['-I', 'none', '-F', 'pcapng', '-w', f, shared('LACP.pcap'), shared('vrrp.pcap')], { stdio: 'ignore' });
+    const { frames, reader } = await readAll(f);
+    expect(reader.interfaces.map((i) => i.name)).toEqual(['merged-by-mergecap.pcapng#0', 'merged-by-mergecap.pcapng#1']);
+    const out = execFileSync('tshark', ['-r', f, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'frame.len', '-e', 'frame.interface_id'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const want = out.trim().split('\n').map((l) => l.split('\t'));
+    expect(frames.map((x) => [timeText(x.sec, x.nsec), String(x.origLen), String(x.iface.index)])).toEqual(want);
+  });
+});
+
+describe('pipes', () => {
+  it('reads a named pipe (FIFO) as a stream', async () => {
+    const { execFileSync, spawn } = await import('node:child_process');
+    const fifo = tmp.file('pipe.pcap');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `cat "${shared('vrrp.pcap')}" > "${fifo}"`], { stdio: 'ignore' });
+    const { recs, reader } = await readAll(fifo);
+    await new Promise((ok) => writer.on('exit', ok));
+    expect(reader.size).toBe(-1);
+    expect(recs.map((r) => r.bytes)).toEqual((await readAll(shared('vrrp.pcap'))).recs.map((r) => r.bytes));
+  });
+});

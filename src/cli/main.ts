@@ -8,10 +8,12 @@ import { registerAnalyze } from './analyze.js';
 import { registerArp } from './arp.js';
 import { registerDissect } from './dissect.js';
 import { registerDistribution } from './distribution.js';
+import { registerGenerate } from './generate.js';
 import { registerHeartbeat } from './heartbeat.js';
 import { registerInfo } from './info.js';
 import { registerLacp } from './lacp.js';
 import { registerLive } from './live.js';
+import { registerReplay } from './replay.js';
 
 /** The package version (package.json sits three levels above dist/src/cli/main.js). */
 function version(): string {
@@ -62,6 +64,8 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage error, 3 unreadable 
   registerDissect(program);
   registerInfo(program);
   registerLive(program);
+  registerReplay(program);
+  registerGenerate(program);
   configure(program); // again: commands added with addCommand() do not inherit
   return program;
 }

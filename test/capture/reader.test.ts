@@ -72,6 +72,16 @@ describe('classic pcap', () => {
     expect(frames.map((x) => x.ifindex)).toEqual([0x102, -1]);
   });
 
+  it('counts frames and bytes consumed (the whole file when it reads cleanly)', async () => {
+    const { statSync } = await import('node:fs');
+    for (const chunkSize of [undefined, 100]) {
+      const { frames, reader } = await readAll(shared('vrrp.pcap'), { chunkSize });
+      expect(reader.frames).toBe(frames.length);
+      expect(reader.bytesRead).toBe(statSync(shared('vrrp.pcap')).size);
+      expect(reader.size).toBe(statSync(shared('vrrp.pcap')).size);
+    }
+  });
+
   it('delivers records spread over many small chunks unchanged', async () => {
     const a = await readAll(shared('vrrp.pcap'));
     for (const chunkSize of [64, 97, 1000]) {

@@ -29,6 +29,10 @@ export interface AnalyzerContext {
   readonly lacpBlocked: Uint8Array;
   /** Per member: 1 when LACPDUs were seen on it. */
   readonly lacpSeen: Uint8Array;
+  /** Per member: the LACPDU period in use (s; the slowest of its ports: 1 fast, 30 slow), 0 without LACP. */
+  readonly lacpPeriod: Float64Array;
+  /** Per member: intervals when an LACP port on it was not collecting+distributing (the member was not usable). */
+  readonly lacpUnusable: { from: number; to: number | null }[][];
 }
 
 /** A fresh context. */
@@ -40,5 +44,7 @@ export function newContext(settings: PipelineSettings, sink: LiveSink): Analyzer
     members: new MemberSet(settings.memberMap),
     lacpBlocked: new Uint8Array(MAX_MEMBERS),
     lacpSeen: new Uint8Array(MAX_MEMBERS),
+    lacpPeriod: new Float64Array(MAX_MEMBERS),
+    lacpUnusable: Array.from({ length: MAX_MEMBERS }, () => []),
   };
 }

@@ -19,9 +19,9 @@ export const SILENCE_GAPS = 20;
 export const MIN_RATE_FOR_DOWN = 2;
 /** A flow move is classified this long after it happened (failover needs the old member's silence) (s). */
 export const CLASSIFY_DELAY = 2;
-/** A move less than this after the flow's previous packet on another member is a tight move (s). */
-export const SPRAY_GAP = 0.05;
-/** This many tight moves of one flow direction is spraying (balance-rr, per-packet). */
+/** Moves at most this many packets apart continue a spraying streak. */
+export const SPRAY_PACKETS = 2;
+/** A streak of this many such moves of one flow direction is spraying (balance-rr, per-packet). */
 export const SPRAY_MOVES = 3;
 /** At most this many flow.moved events are emitted (the rest are counted in the moves summary). */
 export const MAX_MOVE_EVENTS = 20_000;
@@ -69,7 +69,8 @@ export interface DistributionSection {
   /** Imbalance over members: max/mean and Jain's fairness index, by packets and bytes (of tx when known). */
   imbalance: { basis: 'tx' | 'all'; packets: { maxOverMean: number | null; jain: number | null }; bytes: { maxOverMean: number | null; jain: number | null } } | null;
   series: { start: number | null; width: number; buckets: number };
-  moved: { flows: number; failover: number; rebalance: number; spray: number; eventsDropped: number };
+  /** Flows seen on more than one member; moves of the team's transmit directions by reason; moves of the receive direction (the switch's choice). */
+  moved: { flows: number; failover: number; rebalance: number; spray: number; receive: number; eventsDropped: number };
   policies: InferenceResult['policies'];
   verdict: InferenceResult['verdict'];
   conclusion: string;
@@ -191,6 +192,11 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   private readonly moveCounts = { failover: 0, rebalance: 0, spray: 0 };
   private movedFlows = 0;
 
+  private readonly epFlows = new Map<number | string, number>();
+  private flowsCounted = 0;
+  private teamGuess: number | string | null = null;
+  private teamGuessFlows = 0;
+  private rxMoves = 0;
   private totalPkts = 0;
   private totalBytes = 0;
   private now = -Infinity;
@@ -228,6 +234,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     const ft = this.flows;
     const id = ft.lookup(s);
     if (id < 0) return;
+    if (ft.created) this.countEndpoints(id);
     const d = 2 * id + ft.dir;
     ft.last[id] = t;
     ft.pkts[d]! += 1;
@@ -240,6 +247,46 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       return;
     }
     this.assign(id, d, cur, m, t, t - prevT, pkt);
+  }
+
+  /** Online guess of the team side (for telling the team's own flow moves from the switch's): flows per endpoint. */
+  private countEndpoints(id: number): void {
+    const ft = this.flows;
+    const kind = ft.kind(id);
+    if (kind === FlowKind.L2) return;
+    this.flowsCounted++;
+    for (let side = 0; side < 2; side++) {
+      const key: number | string = kind === FlowKind.IPV4 ? ft.word(id, side, 0) : endpointText(ft, id, side);
+      const c = this.epFlows.get(key);
+      if (c === undefined) {
+        if (this.epFlows.size >= this.ctx.settings.maxIps) continue;
+        this.epFlows.set(key, 1);
+      } else {
+        this.epFlows.set(key, c + 1);
+        if (c + 1 > this.teamGuessFlows) {
+          this.teamGuessFlows = c + 1;
+          this.teamGuess = key;
+        }
+      }
+    }
+  }
+
+  /** Is the sender of flow direction d (not) the team? true: team, false: the other side, null: cannot tell. */
+  private senderIsTeam(id: number, d: number): boolean | null {
+    const ft = this.flows;
+    const kind = ft.kind(id);
+    if (kind === FlowKind.L2) return null;
+    const side = d & 1;
+    const key = (sd: number): number | string => (kind === FlowKind.IPV4 ? ft.word(id, sd, 0) : endpointText(ft, id, sd));
+    const given = this.ctx.settings.teamIps ?? [];
+    if (given.length > 0) {
+      const txt = endpointText(ft, id, side);
+      return given.includes(txt);
+    }
+    if (this.teamGuess === null || this.teamGuessFlows * 2 < this.flowsCounted || this.flowsCounted < 4) return null;
+    if (key(side) === this.teamGuess) return true;
+    if (key(1 - side) === this.teamGuess) return false;
+    return null;
   }
 
   /** A flow direction seen on member m for the first time, or again after another member. */
@@ -273,15 +320,16 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       ft.moveTime[d] = t;
       if ((ft.moves[other] ?? 0) === 0) this.movedFlows++;
     }
-    // Spraying: packets of one flow alternate members with no idle gap between them (balance-rr).
-    if (gap < SPRAY_GAP) {
-      const tight = ft.tightMoves[d]!;
-      if (tight < 255) ft.tightMoves[d] = tight + 1;
-      if (tight + 1 === SPRAY_MOVES) {
-        this.emitMove({ flow: id, d, from: cur, to: m, time: t, gap, evidence: evidenceOf(pkt) }, 'spray');
-        return;
-      }
-      if (tight + 1 > SPRAY_MOVES) return; // spraying: counted, not told again
+    // Spraying: a flow's packets alternate members (balance-rr): moves a packet or two apart, in a row.
+    const since = ft.pkts[d]! - ft.movePkts[d]!;
+    ft.movePkts[d] = ft.pkts[d]!;
+    const streak = ft.tightMoves[d]!;
+    if (streak >= SPRAY_MOVES) return; // spraying: counted, not told again
+    const next = moves > 0 && since <= SPRAY_PACKETS ? streak + 1 : 1;
+    ft.tightMoves[d] = next;
+    if (next === SPRAY_MOVES) {
+      this.emitMove({ flow: id, d, from: cur, to: m, time: t, gap, evidence: evidenceOf(pkt) }, 'spray');
+      return;
     }
     if (this.pending.length - this.pendingHead < 1_000_000) this.pending.push({ flow: id, d, from: cur, to: m, time: t, gap, evidence: evidenceOf(pkt) });
     else this.moveDropped++;
@@ -425,7 +473,8 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       const last = this.mLast[m]!;
       const rate = this.mRate[m]!;
       if (rate < MIN_RATE_FOR_DOWN) continue;
-      const limit = Math.max(MIN_SILENCE, SILENCE_GAPS / rate);
+      // A member that still sends its LACPDUs is not silent: wait at least 1.5 LACP periods.
+      const limit = Math.max(MIN_SILENCE, SILENCE_GAPS / rate, 1.5 * this.ctx.lacpPeriod[m]!);
       if (time - last <= limit) continue;
       let othersBusy = false;
       for (let o = 0; o < n && !othersBusy; o++) if (o !== m && this.mLast[o]! > last + limit / 2) othersBusy = true;
@@ -436,7 +485,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       const e: TimelineEvent = {
         kind: 'member.down',
         time: last,
-        severity: 'warning',
+        severity: 'error',
         evidence: [],
         text: `${iface} went silent (last frame ${limit.toFixed(1)}+ s before others stopped… detected ${(time - last).toFixed(1)} s later)`,
         iface,
@@ -463,8 +512,10 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       const ft = this.flows;
       if (ft.tightMoves[mv.d]! >= SPRAY_MOVES) continue; // told as spray
       // The old member is down, or carried nothing after the move: failover; else rebalance.
+      // Failover: the old member went silent, or LACP took it out of the aggregator, or it carried nothing since.
       const oldLast = this.mLast[mv.from]!;
-      const failover = this.mDown[mv.from] === 1 || this.mDownList[mv.from]!.some((x) => x.from <= mv.time + 0.001 && (x.to === null || x.to >= mv.time)) || oldLast < mv.time;
+      const within = (xs: { from: number; to: number | null }[]) => xs.some((x) => x.from <= mv.time + 0.001 && (x.to === null || x.to >= mv.time));
+      const failover = this.mDown[mv.from] === 1 || within(this.mDownList[mv.from]!) || within(this.ctx.lacpUnusable[mv.from]!) || oldLast < mv.time;
       if (!failover) {
         if (ft.rebalanced[mv.d]! < 255) ft.rebalanced[mv.d]! += 1;
         if (mv.gap < ft.rebalanceGap[mv.d]!) ft.rebalanceGap[mv.d] = mv.gap;
@@ -478,6 +529,12 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   }
 
   private emitMove(mv: PendingMove, reason: MoveReason): void {
+    // The team decides which member its own frames leave on; the switch decides the other direction.
+    // Moves of the receive direction are counted, not told as flow.moved.
+    if (this.senderIsTeam(mv.flow, mv.d) === false) {
+      this.rxMoves++;
+      return;
+    }
     this.moveCounts[reason]++;
     const fromName = this.ctx.members.name(mv.from);
     const toName = this.ctx.members.name(mv.to);
@@ -623,11 +680,22 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
           continue;
         }
         if (!inferable(ft, id)) continue;
-        txFlows.push({ id, dir, member: ft.firstMember[d]!, time: ft.first[id]!, moved: ft.moves[d]! > 0, rebalanced: ft.rebalanced[d]!, rebalanceGap: ft.rebalanceGap[d]!, sprayed: ft.tightMoves[d]! >= SPRAY_MOVES });
+        txFlows.push({
+          id,
+          dir,
+          member: ft.firstMember[d]!,
+          time: ft.first[id]!,
+          moved: ft.moves[d]! > 0,
+          rebalanced: ft.rebalanced[d]!,
+          rebalanceGap: ft.rebalanceGap[d]!,
+          sprayed: ft.tightMoves[d]! >= SPRAY_MOVES,
+          last: { member: ft.curMember[d]!, time: ft.lastDir[d]! },
+        });
       }
     }
     // Members active over time for the inference epochs (down intervals split them).
-    const downs = this.mDownList.slice(0, n);
+    // A member is not usable while silent or while LACP has it out of the aggregator.
+    const downs = this.mDownList.slice(0, n).map((d, m) => [...d, ...this.ctx.lacpUnusable[m]!]);
     const order = ms.ordered();
     const active = order.filter((m) => this.mPkts[m]! > 0);
     const inf = inferPolicies(ft, txFlows, { members: active, downs, names: ms.members.map((x) => x.name), teamKnown: known, sampled });
@@ -671,7 +739,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       team: { rule: team.rule, ips: [...team.ips], macs: [...team.macs].map(macText), why: team.why },
       imbalance: n >= 2 ? { basis, packets: imbalanceOf(loadP), bytes: imbalanceOf(loadB) } : null,
       series: { start: Number.isNaN(this.bStart) ? null : this.bStart, width: this.bWidth, buckets: Number.isNaN(this.bStart) ? 0 : this.bIdx + 1 },
-      moved: { flows: this.movedFlows, ...this.moveCounts, eventsDropped: this.moveDropped },
+      moved: { flows: this.movedFlows, ...this.moveCounts, receive: this.rxMoves, eventsDropped: this.moveDropped },
       policies: inf.policies,
       verdict: inf.verdict,
       conclusion: inf.conclusion,

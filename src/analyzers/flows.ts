@@ -67,8 +67,10 @@ export class FlowTable {
   /** Per direction: moves classified as rebalancing (old member still up), and the shortest idle gap before one. */
   rebalanced: Uint8Array;
   rebalanceGap: Float32Array;
-  /** Per direction: moves right after the previous packet (no idle gap): per-packet spraying. */
+  /** Per direction: the current streak of moves at most two packets apart (≥ 3: per-packet spraying). */
   tightMoves: Uint8Array;
+  /** Per direction: its packet count at its last move. */
+  movePkts: Float64Array;
   /** Endpoint ids (see Endpoints) of A and B, -1 when the endpoint table was full. */
   epA: Int32Array;
   epB: Int32Array;
@@ -95,6 +97,7 @@ export class FlowTable {
     this.moveTime = new Float64Array(2 * n);
     this.rebalanced = new Uint8Array(2 * n);
     this.tightMoves = new Uint8Array(2 * n);
+    this.movePkts = new Float64Array(2 * n);
     this.rebalanceGap = new Float32Array(2 * n).fill(Infinity);
     this.epA = new Int32Array(n);
     this.epB = new Int32Array(n);
@@ -290,6 +293,7 @@ export class FlowTable {
     const tm = new Uint8Array(2 * n);
     tm.set(this.tightMoves);
     this.tightMoves = tm;
+    this.movePkts = g64(this.movePkts, 2);
     const rg = new Float32Array(2 * n).fill(Infinity);
     rg.set(this.rebalanceGap);
     this.rebalanceGap = rg;

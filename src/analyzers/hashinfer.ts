@@ -19,6 +19,8 @@ export interface TxFlow {
   rebalanceGap: number;
   /** Its packets alternated members with no idle gap (per-packet round robin). */
   sprayed: boolean;
+  /** The member it was last seen on and when: a second sample when the set of usable members changed since. */
+  last?: { member: number; time: number };
 }
 
 /** IP protocols whose member the candidates cannot recompute from the flow key (ICMP ids, SPIs, other ports). */
@@ -69,6 +71,7 @@ export interface InferenceResult {
   verdict: Verdict;
   conclusion: string;
   order: string[] | null;
+  /** flows: distinct flow directions; epochs[].flows: samples (a flow that lived into another set of usable members counts in both). */
   population: { flows: number; teamKnown: boolean; sampled: boolean; epochs: { members: string[]; flows: number }[] };
 }
 
@@ -196,19 +199,32 @@ interface Epoch {
 function epochs(ft: FlowTable, flows: readonly TxFlow[], opt: InferOptions): Epoch[] {
   const all = opt.members.reduce((a, m) => a | (1 << m), 0);
   const byMask = new Map<number, Epoch>();
-  for (const x of flows) {
-    if (x.member === NO_MEMBER) continue;
+  const maskAt = (t: number, member: number): number => {
     let mask = all;
     for (const m of opt.members) {
-      for (const d of opt.downs[m] ?? []) if (x.time > d.from && (d.to === null || x.time < d.to)) mask &= ~(1 << m);
+      for (const d of opt.downs[m] ?? []) if (t > d.from && (d.to === null || t < d.to)) mask &= ~(1 << m);
     }
-    mask |= 1 << x.member; // it carried this flow, so it was up
+    return mask | (1 << member); // it carried the flow then, so it was up
+  };
+  const add = (mask: number, f: HashFields, member: number, x: TxFlow) => {
     let e = byMask.get(mask);
     if (!e) {
       e = { mask, members: opt.members.filter((m) => mask & (1 << m)), flows: [] };
       byMask.set(mask, e);
     }
-    e.flows.push({ f: hashFields(ft, x.id, x.dir), member: x.member, x });
+    e.flows.push({ f, member, x });
+  };
+  for (const x of flows) {
+    if (x.member === NO_MEMBER) continue;
+    const f = hashFields(ft, x.id, x.dir);
+    const ma = maskAt(x.time, x.member);
+    add(ma, f, x.member, x);
+    // The kernel hashes every frame over the members usable then: a flow that lived into another
+    // set of usable members is a second, independent test.
+    if (x.last && x.last.member !== NO_MEMBER) {
+      const mb = maskAt(x.last.time, x.last.member);
+      if (mb !== ma) add(mb, f, x.last.member, x);
+    }
   }
   return [...byMask.values()].sort((a, b) => b.flows.length - a.flows.length);
 }
@@ -331,7 +347,7 @@ const pct = (x: number) => `${(100 * x).toFixed(x === 1 || x === 0 ? 0 : 1)}%`;
 /** Run every candidate over the population and say what explains the traffic. */
 export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: InferOptions, candidates: readonly PolicyCandidate[] = POLICY_CANDIDATES): InferenceResult {
   const eps = epochs(ft, flows, opt);
-  const popFlows = eps.reduce((a, e) => a + e.flows.length, 0);
+  const popFlows = new Set(eps.flatMap((e) => e.flows.map((x) => x.x))).size;
   const population = {
     flows: popFlows,
     teamKnown: opt.teamKnown,
@@ -347,10 +363,13 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
   for (const e of eps) for (const x of e.flows) used.add(x.member);
   if (used.size === 1) {
     const only = opt.names[[...used][0]!];
+    const alone = eps.every((e) => e.members.length === 1);
     return {
       policies: [],
       verdict: 'one-member',
-      conclusion: `all ${popFlows} ${dir} went out on ${only}: active-backup, or every flow hashed alike — the capture cannot tell the policy`,
+      conclusion: alone
+        ? `only ${only} was usable while the team sent (the other members were silent or not collecting+distributing): the capture cannot tell the policy`
+        : `all ${popFlows} ${dir} went out on ${only}: active-backup, or every flow hashed alike — the capture cannot tell the policy`,
       order: null,
       population,
     };

@@ -26,6 +26,9 @@ const MAX_PHRASES = 8;
 
 const NOTABLE = new Set(['member.down', 'member.up', 'flow.moved', 'arp.takeover', 'arp.conflict', 'arp.flipflop', 'vrrp.master', 'hsrp.master', 'carp.master', 'lacp.link', 'heartbeat.breach']);
 
+/** Info-level kinds that make an incident on their own. */
+const STORY_WORTHY = new Set(['member.down', 'member.up', 'flow.moved', 'arp.takeover', 'arp.flipflop']);
+
 const RANK: Record<EventSeverity, number> = { info: 0, warning: 1, error: 2 };
 
 /** Does this event start or join an incident? */
@@ -156,7 +159,8 @@ export function buildIncidents(events: readonly TimelineEvent[]): Incident[] {
       end = Math.max(end, en);
       for (const x of ents.get(i) ?? []) entities.add(x);
     }
-    if (sev === 'info' && idx.length < 2) continue;
+    // An incident needs something to tell: a warning or error, or a failover, takeover or master change.
+    if (sev === 'info' && !idx.some((i) => STORY_WORTHY.has(events[i]!.kind) || events[i]!.kind.endsWith('.master'))) continue;
     incidents.push({ start, end, severity: sev, events: idx, story: tell(idx.map((i) => events[i]!)), entities: [...entities].sort() });
   }
   incidents.sort((a, b) => a.start - b.start);

@@ -83,7 +83,7 @@ export const LACP_PROBLEM_TEXT: Record<LacpProblemCode, string> = {
   'not-distributing': 'in sync but not collecting and distributing',
   'passive-both': 'both ends passive: neither will start LACP',
   'partner-changed': 'the partner (system, port or key) changed',
-  'key-mismatch': 'ports of one team facing one partner carry different keys: they cannot aggregate together',
+  'key-mismatch': 'ports of one team see one partner system with different keys: they cannot aggregate together',
   'partner-mismatch': 'ports of one team (same key) see different partner systems: they cannot aggregate together',
   'timeout-mismatch': 'the ends ask for different LACPDU rates (short vs long timeout)',
   'pdu-gap': 'LACPDU gap longer than the timeout for the rate in use',
@@ -401,7 +401,21 @@ export class LacpAnalyzer implements Analyzer<LacpSection> {
     const isCD = (a & cd) === cd;
     if (!isCD) p.upAt = null;
     else if (p.upAt === null) p.upAt = t;
-    this.ctx.lacpBlocked[m] = this.blocked(m) ? 1 : 0;
+    const wasBlocked = this.ctx.lacpBlocked[m] === 1;
+    const blocked = this.blocked(m);
+    this.ctx.lacpBlocked[m] = blocked ? 1 : 0;
+    if (blocked !== wasBlocked) {
+      const list = this.ctx.lacpUnusable[m]!;
+      if (blocked) {
+        if (list.length < MAX_STATES_PER_PORT) list.push({ from: t, to: null });
+      } else {
+        const open = list[list.length - 1];
+        if (open && open.to === null) open.to = t;
+      }
+    }
+    let period = 0;
+    for (const q of this.portList) if (q.member === m && q.pdus > 0) period = Math.max(period, q.partnerState & LacpState.TIMEOUT ? LacpTimers.FAST_PERIODIC : LacpTimers.SLOW_PERIODIC);
+    this.ctx.lacpPeriod[m] = period;
     this.partnerHeard(p, t, ev);
     this.linkCheck(p, t, ev);
   }
@@ -607,29 +621,43 @@ export class LacpAnalyzer implements Analyzer<LacpSection> {
     }
   }
 
-  /** Key and partner agreement among ports of one actor system (one team) on different members. */
+  /**
+   * Key and partner agreement among the ports of one team (same actor system and key) on different
+   * members: a port whose partner is another system (partner-mismatch) or the same system with
+   * another key (key-mismatch) cannot aggregate with the others. Told on the odd port out: the one
+   * whose partner the fewest ports share, or, on a tie, the one not collecting+distributing.
+   */
   private teamChecks(p: Port, t: number, ev: Evidence): void {
     const usable = (q: Port) => q.partner !== null && (q.actorState & (LacpState.DEFAULTED | LacpState.AGGREGATION)) === LacpState.AGGREGATION;
-    let keyMismatch: Port | null = null;
-    let partnerMismatch: Port | null = null;
+    const cd = LacpState.COLLECTING | LacpState.DISTRIBUTING;
+    let keyOther: Port | null = null;
+    let sysOther: Port | null = null;
     if (usable(p)) {
-      for (const q of this.portList) {
-        if (q === p || q.system !== p.system || q.member === p.member || !usable(q)) continue;
-        if (q.partnerNum === p.partnerNum && (q.key !== p.key || q.partnerKeyNum !== p.partnerKeyNum)) keyMismatch ??= q;
-        if (q.key === p.key && q.partnerNum !== p.partnerNum) partnerMismatch ??= q;
+      const team = this.portList.filter((q) => q.system === p.system && q.key === p.key && usable(q) && (q === p || q.member !== p.member));
+      const share = (pred: (q: Port) => boolean) => team.filter(pred).length;
+      const odd = (mine: number, theirs: number, q: Port) => mine < theirs || (mine === theirs && (p.actorState & cd) !== cd && (q.actorState & cd) === cd);
+      for (const q of team) {
+        if (q === p) continue;
+        if (q.partnerNum !== p.partnerNum) {
+          if (!sysOther && odd(share((x) => x.partnerNum === p.partnerNum), share((x) => x.partnerNum === q.partnerNum), q)) sysOther = q;
+        } else if (q.partnerKeyNum !== p.partnerKeyNum) {
+          const mine = share((x) => x.partnerNum === p.partnerNum && x.partnerKeyNum === p.partnerKeyNum);
+          const theirs = share((x) => x.partnerNum === q.partnerNum && x.partnerKeyNum === q.partnerKeyNum);
+          if (!keyOther && odd(mine, theirs, q)) keyOther = q;
+        }
       }
     }
-    this.condition(p, 'key-mismatch', keyMismatch !== null, t, ev, undefined, 0);
+    this.condition(p, 'key-mismatch', keyOther !== null, t, ev, undefined, 0);
     const km = p.open.get('key-mismatch');
-    if (keyMismatch && km?.event && km.event.with === undefined) {
-      km.event.with = { iface: keyMismatch.iface, port: keyMismatch.port, key: keyMismatch.key, partnerKey: keyMismatch.partnerKeyNum };
-      km.event.text = `${p.prefix}: key ${p.key} (partner key ${p.partnerKeyNum}) but port ${keyMismatch.port} on ${keyMismatch.iface} has key ${keyMismatch.key} (partner key ${keyMismatch.partnerKeyNum}) towards the same partner ${macText(p.partnerNum)}`;
+    if (keyOther && km?.event && km.event.with === undefined) {
+      km.event.with = { iface: keyOther.iface, port: keyOther.port, partnerKey: keyOther.partnerKeyNum };
+      km.event.text = `${p.prefix}: its partner ${macText(p.partnerNum)} uses key ${p.partnerKeyNum}, but the team's port ${keyOther.port} on ${keyOther.iface} sees key ${keyOther.partnerKeyNum} on the same partner: they cannot aggregate (partner port in another LAG?)`;
     }
-    this.condition(p, 'partner-mismatch', partnerMismatch !== null, t, ev, undefined, 0);
+    this.condition(p, 'partner-mismatch', sysOther !== null, t, ev, undefined, 0);
     const pm = p.open.get('partner-mismatch');
-    if (partnerMismatch && pm?.event && pm.event.with === undefined) {
-      pm.event.with = { iface: partnerMismatch.iface, port: partnerMismatch.port, partnerSystem: macText(partnerMismatch.partnerNum) };
-      pm.event.text = `${p.prefix}: partner ${macText(p.partnerNum)} but port ${partnerMismatch.port} on ${partnerMismatch.iface} (same key ${p.key}) sees ${macText(partnerMismatch.partnerNum)}`;
+    if (sysOther && pm?.event && pm.event.with === undefined) {
+      pm.event.with = { iface: sysOther.iface, port: sysOther.port, partnerSystem: macText(sysOther.partnerNum) };
+      pm.event.text = `${p.prefix}: partner system ${macText(p.partnerNum)}, but the team's port ${sysOther.port} on ${sysOther.iface} (same key ${p.key}) sees ${macText(sysOther.partnerNum)}: they cannot aggregate (cabled to another switch?)`;
     }
   }
 

@@ -98,7 +98,10 @@ export function renderDistribution(d: DistributionSection, o: RenderOptions = {}
       `Imbalance (${b} traffic): packets max/mean ${d.imbalance.packets.maxOverMean?.toFixed(2) ?? '—'}, Jain ${d.imbalance.packets.jain?.toFixed(3) ?? '—'}; bytes max/mean ${d.imbalance.bytes.maxOverMean?.toFixed(2) ?? '—'}, Jain ${d.imbalance.bytes.jain?.toFixed(3) ?? '—'}`,
     );
   }
-  if (d.moved.flows) lines.push(`Flows seen on more than one member: ${d.moved.flows} (moves: ${d.moved.failover} failover, ${d.moved.rebalance} rebalance, ${d.moved.spray} spraying)`);
+  if (d.moved.flows)
+    lines.push(
+      `Flows seen on more than one member: ${d.moved.flows} (team transmit moves: ${d.moved.failover} failover, ${d.moved.rebalance} rebalance, ${d.moved.spray} spraying; receive-direction moves by the switch: ${d.moved.receive})`,
+    );
   lines.push(`Flows tracked: ${d.table.flows} of at most ${d.table.cap}${d.table.capHitAt !== null ? ` — cap hit at ${fmtTime(d.table.capHitAt, o)}` : ''}`);
   out.push(`Distribution\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
   if (d.policies.length) {

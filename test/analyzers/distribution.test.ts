@@ -113,7 +113,7 @@ describe('member failure', () => {
 
   it('still explains the policy across the two epochs (2 members, then 1)', () => {
     const d = r.distribution!;
-    expect(d.inference.epochs.map((e) => e.members)).toEqual([['eth0', 'eth1']]);
+    expect(d.inference.epochs.map((e) => e.members)).toEqual([['eth0', 'eth1'], ['eth0']]);
     expect(d.verdict).toBe('explained');
     expect(d.policies[0]!.name).toBe('linux-layer3+4');
   });

@@ -40,7 +40,7 @@ describe('tables', () => {
     expect(text).toMatch(/Team members \(2\) — team side 10\.0\.0\.10/);
     expect(text).toMatch(/Hash policy: /);
     expect(text).toMatch(/flows moved eth1 → eth0 \(failover\)/);
-    expect(text).toMatch(/\+6\.010000 │ warning  │ member\.down/);
+    expect(text).toMatch(/\+6\.010000 │ error    │ member\.down/);
   });
 });
 

@@ -5,7 +5,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Frame, InterfaceInfo } from './frame.js';
-import { LinkType } from './frame.js';
+import { LinkType, newFrame } from './frame.js';
+import type { InterfaceTable } from './interfaces.js';
 
 /** Why live capture or sending could not start; `message` is one line meant for the user. */
 export type LiveErrorCode = 'no-libpcap' | 'no-such-interface' | 'no-permission' | 'bad-filter' | 'open-failed' | 'send-failed';
@@ -217,8 +218,10 @@ export interface LiveOptions {
   bufferSize?: number;
   /** Input index stamped on frames and interfaces (default 0: the live session is one input). */
   input?: number;
-  /** Id of the first interface (default 0). */
+  /** Id of the first interface (default 0); ignored when `table` is given. */
   firstId?: number;
+  /** Register the live interfaces here (global ids shared with files opened in the same run). */
+  table?: InterfaceTable;
   /** Epoch milliseconds now (float); default performance.timeOrigin + performance.now(). */
   clock?: () => number;
   /** Use this cap module instead of importing `cap` (tests). */
@@ -297,16 +300,9 @@ export class LiveCapture {
           throw openError(device, opts.filter ?? '', err, available);
         }
         lc.handles.push(h);
-        const iface: InterfaceInfo = {
-          id: firstId + i,
-          input,
-          index: i,
-          name: device,
-          linkType: linkTypeOf(word),
-          snaplen,
-          tsUnitsPerSec: 1e9,
-          tsOffset: 0,
-        };
+        const info = { input, index: i, name: device, description: undefined, linkType: linkTypeOf(word), snaplen, tsUnitsPerSec: 1e9, tsOffset: 0 };
+        // Same key order as InterfaceTable.add, so live and file interfaces share one hidden class.
+        const iface: InterfaceInfo = opts.table ? opts.table.add(info) : { id: firstId + i, ...info };
         lc.interfaces.push(iface);
         const count = { frames: 0, bytes: 0, cut: 0 };
         lc.counts.push(count);
@@ -340,8 +336,7 @@ export class LiveCapture {
     count.bytes += nbytes;
     if (caplen < nbytes) count.cut++;
     this.bytes += nbytes;
-    const f: Frame = { buf: this.slab, off, caplen, origLen: nbytes, sec, nsec, iface, index: ++this.frameNo, fileOffset: 0, ifindex: -1 };
-    this.onFrame(f);
+    this.onFrame(newFrame(this.slab, off, caplen, nbytes, sec, nsec, iface, ++this.frameNo, 0, -1));
   }
 
   /** Frames delivered so far. */

@@ -257,8 +257,9 @@ export class Lab {
   }
 
   /** A veth pair between two namespaces (interface names are per namespace, so short names do). */
-  veth(nsA: string, ifA: string, nsB: string, ifB: string, opts: { macA?: string; macB?: string } = {}): void {
-    must('ip', ['link', 'add', ifA, 'netns', nsA, ...(opts.macA ? ['address', opts.macA] : []), 'type', 'veth', 'peer', ifB, 'netns', nsB, ...(opts.macB ? ['address', opts.macB] : [])]);
+  veth(nsA: string, ifA: string, nsB: string, ifB: string, opts: { macA?: string; macB?: string; mtu?: number } = {}): void {
+    const mtu = opts.mtu ? ['mtu', String(opts.mtu)] : [];
+    must('ip', ['link', 'add', ifA, 'netns', nsA, ...mtu, ...(opts.macA ? ['address', opts.macA] : []), 'type', 'veth', 'peer', ifB, 'netns', nsB, ...mtu, ...(opts.macB ? ['address', opts.macB] : [])]);
     must('ip', ['-n', nsA, 'link', 'set', ifA, 'up']);
     must('ip', ['-n', nsB, 'link', 'set', ifB, 'up']);
   }

@@ -95,7 +95,7 @@ class Route {
     this.nodeB = bText;
   }
   get text(): string {
-    return `${this.aText} ⇄ ${this.bText} (${this.iface}${this.proto === 'knet' && this.link >= 0 ? `, link ${this.link}` : ''})`;
+    return `${this.aText} ⇄ ${this.bText} (${this.iface})`;
   }
 }
 
@@ -151,6 +151,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   private readonly macAddr = new Map<number, number>();
   private readonly dstBehind = new Map<number, Set<string>>();
   private readonly knetNode = new Map<string, number>();
+  private readonly nodeNames = new Map<string, string>();
   private readonly twoNodeCache = new Map<string, { size: number; v: boolean }>();
   private readonly events: TimelineEvent[] = [];
   private readonly pairDownEmitted = new Map<string, number>();
@@ -166,6 +167,11 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     this.s = resolveSettings(settings);
     this.sum = summary ?? new PacketSummary();
     this.subnets = this.s.subnets.map(parseCidr);
+    // Node names by address: { ip: name } (--node), or { name: [ip, ...] } as a scenario states it.
+    for (const [k, v] of Object.entries(this.s.nodes ?? {})) {
+      if (Array.isArray(v)) for (const a of v as unknown[]) this.nodeNames.set(canonicalIp(String(a)), k);
+      else this.nodeNames.set(canonicalIp(k), String(v));
+    }
     this.sites = this.s.sites.map(parseCidr);
     const v4 = (b: Uint8Array) => (b.length === 4 ? ((b[0]! << 24) >>> 0) + (b[1]! << 16) + (b[2]! << 8) + b[3]! : -1);
     this.knowledge = {
@@ -427,7 +433,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     const obs = beats >= 5 ? r.knetObserved : -1;
     if (obs <= 0) return { interval: onWire, timeout: cfgT, rule: `knet_ping_timeout ${this.s.knetPingTimeout} ms (${src})` };
     if (this.s.knetTimersGiven || Math.abs(obs - onWire) <= KNET_TIMER_RES / 2)
-      return { interval: obs, timeout: cfgT, rule: `knet_ping_timeout ${this.s.knetPingTimeout} ms (${src}); pings every ${(obs * 1000).toFixed(0)} ms` };
+      return { interval: Math.abs(obs - cfgI) <= 0.05 * cfgI ? cfgI : obs, timeout: cfgT, rule: `knet_ping_timeout ${this.s.knetPingTimeout} ms (${src}); pings every ${(obs * 1000).toFixed(0)} ms` };
     return {
       interval: obs,
       timeout: 2 * obs,
@@ -474,7 +480,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   }
 
   private nodeOf(r: Route, addr: string): string {
-    const named = this.s.nodes[canonicalIp(addr)];
+    const named = this.nodeNames.get(canonicalIp(addr));
     if (named !== undefined) return named;
     if (r.proto === 'knet') {
       const id = this.knetNode.get(addr);
@@ -490,7 +496,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     const named = a !== r.aText || b !== r.bText;
     if (named) {
       const nodes: [string, string] = a < b ? [a, b] : [b, a];
-      return { key: `${r.proto}|${nodes[0]}|${nodes[1]}`, nodes, grouping: r.proto === 'knet' && !this.s.nodes[canonicalIp(r.aText)] ? 'knet node ids' : '--node' };
+      return { key: `${r.proto}|${nodes[0]}|${nodes[1]}`, nodes, grouping: r.proto === 'knet' && !this.nodeNames.has(canonicalIp(r.aText)) ? 'knet node ids' : '--node' };
     }
     // No names: when no address is in two routes of this protocol, the capture looks like a
     // two-node cluster with one route per network, and all its routes form one pair.
@@ -554,6 +560,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
       routesSeen = routes.length;
       let lo = down.downFrom;
       let hi = down.downTo;
+      let silentSince = start;
       surviving = [];
       for (const x of routes) {
         if (x === r) continue;
@@ -562,10 +569,11 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
         else {
           lo = Math.max(lo, iv[0]);
           hi = Math.min(hi, iv[1]);
+          silentSince = Math.max(silentSince, iv[0] - this.tolerance(x));
         }
       }
       allRoutesDown = surviving.length === 0 && lo < hi;
-      if (allRoutesDown && routes.length > 1) this.emitPairDown(pair, routes, lo, hi, r.proto);
+      if (allRoutesDown && routes.length > 1) this.emitPairDown(pair, routes, lo, hi, r.proto, silentSince);
     }
     const ongoing = a.ongoing || (b?.ongoing ?? false);
     const evidence: Evidence[] = [a.startEv];
@@ -592,10 +600,13 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
       end,
       duration,
       protocol: r.proto,
-      from: this.nodeOf(r, fromAddr),
-      to: this.nodeOf(r, toAddr),
+      from: fromAddr,
+      to: toAddr,
+      fromNode: this.nodeOf(r, fromAddr),
+      toNode: this.nodeOf(r, toAddr),
       fromAddr,
       toAddr,
+      link: r.proto === 'knet' ? r.link : null,
       direction: both ? 'both' : 'one-way',
       route: r.text,
       iface: r.iface,
@@ -637,7 +648,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     return null;
   }
 
-  private emitPairDown(pair: { key: string; nodes: [string, string]; grouping: string }, routes: Route[], lo: number, hi: number, proto: HeartbeatProtocol): void {
+  private emitPairDown(pair: { key: string; nodes: [string, string]; grouping: string }, routes: Route[], lo: number, hi: number, proto: HeartbeatProtocol, silentSince: number): void {
     const prev = this.pairDownEmitted.get(pair.key);
     if (prev !== undefined && prev >= lo) return;
     this.pairDownEmitted.set(pair.key, hi);
@@ -653,6 +664,8 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
       start: lo,
       end: hi,
       duration: round6(hi - lo),
+      /** Every route silent since (the routes were then marked down at `start`). */
+      silentSince: round6(silentSince),
       protocol: proto,
       from: pair.nodes[0],
       to: pair.nodes[1],
@@ -690,10 +703,13 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
         end: null,
         duration: null,
         protocol: r.proto,
-        from: this.nodeOf(r, fromAddr),
-        to: this.nodeOf(r, toAddr),
+        from: fromAddr,
+        to: toAddr,
+        fromNode: this.nodeOf(r, fromAddr),
+        toNode: this.nodeOf(r, toAddr),
         fromAddr,
         toAddr,
+        link: r.proto === 'knet' ? r.link : null,
         direction: both ? 'both' : 'one-way',
         route: r.text,
         iface: r.iface,

@@ -52,7 +52,7 @@ export function renderHeartbeats(section: HeartbeatSection, events: readonly Tim
         fmtSec(e.duration as number),
         what,
         String(e.protocol),
-        `${e.from} → ${e.to}${e.direction === 'both' ? ' (both ways)' : ''}`,
+        `${e.fromNode && e.fromNode !== e.from ? `${e.fromNode} → ${e.toNode}\n(${e.from} → ${e.to})` : `${e.from} → ${e.to}`}${e.direction === 'both' ? ' (both ways)' : ''}`,
         e.kind === 'heartbeat.pair-down' ? (e.routes as string[]).join('\n') : `${e.route}${e.subnet ? `\n${e.subnet} subnet (${e.subnetRule})` : ''}`,
         e.tolerance === undefined ? '—' : `${e.tolerance} s`,
         e.missed === undefined ? '—' : String(e.missed),

@@ -113,7 +113,7 @@ describe('Windows cluster heartbeats (UDP 3343)', () => {
     expect(breaches).toHaveLength(2);
     expect(breaches[1]!.allRoutesDown).toBe(true);
     expect(breaches[1]!.severity).toBe('error');
-    expect(breaches.map((b) => [b.from, b.to])).toEqual([
+    expect(breaches.map((b) => [b.fromNode, b.toNode])).toEqual([
       ['n1', 'n2'],
       ['n1', 'n2'],
     ]);
@@ -213,7 +213,7 @@ describe('corosync / knet heartbeats', () => {
     expect(p.latency!.median).toBeCloseTo(0.0005, 6);
     const e = a.emitted();
     expect(e.map((x) => x.kind)).toEqual(['heartbeat.breach']);
-    expect(e[0]).toMatchObject({ protocol: 'knet', direction: 'both', from: 'node 1', to: 'node 2', tolerance: 1.5, tokenExceeded: true });
+    expect(e[0]).toMatchObject({ protocol: 'knet', direction: 'both', from: '192.168.1.1', to: '192.168.1.2', fromNode: 'node 1', toNode: 'node 2', tolerance: 1.5, tokenExceeded: true, link: 0 });
     expect(r.nodePairs[0]!.grouping).toBe('knet node ids');
   });
 

@@ -7,12 +7,15 @@ import type { TimelineEvent } from '../../src/analyzers/types.js';
 /** Fields compared with the finding's time tolerance. */
 const TIME_KEYS = new Set(['time', 'start', 'end', 'duration', 'lastFromOld', 'until', 'firstTrafficToNew', 'firstAnnouncement', 'gap', 'staleFor']);
 /** Fields of a truth finding that are about the finding, not compared with the event. */
-const META_KEYS = new Set(['kind', 'required', 'severity', 'tolerance', 'evidence', 'text']);
+const META_KEYS = new Set(['kind', 'required', 'severity', 'timeTolerance', 'evidence', 'text']);
+/** Truth fields nothing on the wire can tell (a cluster network's name): not compared. */
+const UNOBSERVABLE = new Set(['network']);
 
 interface Finding {
   kind: string;
   required: boolean;
-  tolerance: number;
+  /** Allowed difference (s) on time fields (truth.ts; `tolerance` is a heartbeat event field). */
+  timeTolerance: number;
   [k: string]: unknown;
 }
 
@@ -46,8 +49,8 @@ function same(key: string, want: unknown, got: unknown, tol: number): boolean {
 export function mismatch(f: Finding, e: TimelineEvent): string {
   if (e.kind !== f.kind) return `kind ${e.kind}`;
   for (const [k, v] of Object.entries(f)) {
-    if (META_KEYS.has(k)) continue;
-    if (!same(k, v, e[k], f.tolerance)) return `${k}: want ${JSON.stringify(v)}, got ${JSON.stringify(e[k])}`;
+    if (META_KEYS.has(k) || UNOBSERVABLE.has(k)) continue;
+    if (!same(k, v, e[k], f.timeTolerance ?? 0.001)) return `${k}: want ${JSON.stringify(v)}, got ${JSON.stringify(e[k])}`;
   }
   return '';
 }

@@ -180,6 +180,8 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   private readonly slotCount = new Int32Array(1 << CACHE_BITS);
   /** Every MacRec, packed; slotRec holds indexes into it. */
   private readonly recs: MacRec[] = [];
+  /** MacRecs by MAC (one per IP the MAC used): the last frame from a MAC whatever its IP. */
+  private readonly macIndex = new Map<number, MacRec[]>();
 
   private readonly sum: PacketSummary;
 
@@ -292,6 +294,16 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     }
   }
 
+  /** The last frame (time, evidence) from `mac` before `before`, over every IP it used. */
+  private lastFrom(mac: number, before: number): { time: number; ev: Evidence } | null {
+    let best: MacRec | null = null;
+    for (const r of this.macIndex.get(mac) ?? []) {
+      if (r.slot >= 0) this.sync(r);
+      if (r.last <= before && (best === null || r.last > best.last)) best = r;
+    }
+    return best === null ? null : { time: best.last, ev: { input: best.lastInput, frame: best.lastFrame } };
+  }
+
   /** Sync every MAC record of an IP before reading their last-seen times. */
   private syncIp(st: IpState): void {
     for (const m of st.macs) if (m.slot >= 0) this.sync(m);
@@ -349,6 +361,9 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     const r: MacRec = { id: this.recs.length, slot: -1, mac, first: pkt.time, last: pkt.time, lastInput: pkt.frame.iface.input, lastFrame: pkt.frame.index, arpClaims: 0, lastClaim: -Infinity, ipFrames: 0 };
     ms.push(r);
     this.recs.push(r);
+    const byMac = this.macIndex.get(mac);
+    if (byMac) byMac.push(r);
+    else this.macIndex.set(mac, [r]);
     if (st.virtual === null) st.virtual = this.virtualOfMac(mac);
     return r;
   }
@@ -461,6 +476,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     if (p !== null) this.closePending(st, true);
     if (st.candidate !== null && st.candidate !== r) st.candidate = null;
     if (st.candidate === r) st.candidate = null;
+    const lf = this.lastFrom(owner.mac, t);
     const tk = new PendingTakeover(
       st.key,
       st.ip,
@@ -468,13 +484,14 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       owner.mac,
       mac,
       t,
-      owner.last,
-      { input: owner.lastInput, frame: owner.lastFrame },
+      lf?.time ?? owner.last,
+      lf?.ev ?? { input: owner.lastInput, frame: owner.lastFrame },
       'arp',
       st.virtual ?? this.virtualOfMac(mac) ?? this.virtualOfMac(owner.mac),
       ev,
     );
     if (garp) tk.garp(t, replyForm, ev);
+    tk.lastFromOldForIp = owner.last;
     this.openPending(st, tk);
     this.setOwner(st, r, t, 'arp');
   }
@@ -788,7 +805,8 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     if (!final && now - c.first <= this.s.conflictWindow) return;
     st.candidate = null;
     this.candidates.delete(st);
-    const tk = new PendingTakeover(st.key, st.ip, st.vlan, o.mac, c.mac, c.first, o.last, { input: o.lastInput, frame: o.lastFrame }, 'ip', st.virtual, {
+    const lf = this.lastFrom(o.mac, c.first);
+    const tk = new PendingTakeover(st.key, st.ip, st.vlan, o.mac, c.mac, c.first, lf?.time ?? o.last, lf?.ev ?? { input: o.lastInput, frame: o.lastFrame }, 'ip', st.virtual, {
       input: c.lastInput,
       frame: c.lastFrame,
     });

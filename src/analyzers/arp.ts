@@ -445,7 +445,8 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     // RFC 5227 §2.1.1: an ARP for the probed address from another MAC means the address is in use.
     const probe = st.lastProbe;
     if (probe !== null && probe.mac !== mac && t - probe.time <= w) {
-      this.emitConflict(st, probe.time, t, [probe.mac, mac], [probe.ev, ev], 'probe');
+      // A point in time: the answer that told the prober its address is in use.
+      this.emitConflict(st, t, t, [probe.mac, mac], [probe.ev, ev], 'probe');
       st.lastProbe = null;
     }
 
@@ -580,6 +581,11 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
 
   /** The move stood for the conflict window: emit it now (live), completed when its watch closes. */
   private confirm(st: IpState, tk: PendingTakeover): void {
+    // A move back to the previous owner is told as arp.flipflop (emitted when it happened), not as a takeover.
+    if (tk.flipflop) {
+      if (st.pending === tk) this.closePending(st, false);
+      return;
+    }
     if (this.oldAfter(st, tk)) {
       // The old "owner" was only ever seen in IP traffic and keeps sending beside the ARP owner:
       // a team member's replaced source MAC (PROTOCOLS.md §3.5), not a move.

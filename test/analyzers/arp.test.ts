@@ -101,9 +101,9 @@ describe('ARP ownership and takeovers', () => {
     expect(c[0]!.severity).toBe('error');
   });
 
-  it('reports a flip-flop when the IP moves back to the previous MAC within the window', () => {
+  it('reports a flip-flop (not a takeover) when the IP moves back to the previous MAC within the window', () => {
     const a = run(new ArpAnalyzer({ flipflopWindow: 60 }), [garpRequest(T0, A, VIP), garpRequest(T0 + 20, B, VIP), garpRequest(T0 + 40, A, VIP)]);
-    expect(kinds(a.emitted(), 'arp.takeover')).toHaveLength(2);
+    expect(kinds(a.emitted(), 'arp.takeover').map((e) => e.toMac)).toEqual([B]);
     const ff = kinds(a.emitted(), 'arp.flipflop');
     expect(ff).toHaveLength(1);
     expect(ff[0]).toMatchObject({ ip: VIP, fromMac: B, toMac: A });
@@ -127,6 +127,8 @@ describe('ARP ownership and takeovers', () => {
     expect(c).toHaveLength(1);
     expect(c[0]!.reason).toBe('probe');
     expect(c[0]!.macs).toEqual([C, A]);
+    expect(c[0]!.start).toBeCloseTo(T0 + 10.1, 6);
+    expect(c[0]!.end).toBeCloseTo(T0 + 10.1, 6);
   });
 
   it('recognises VRRP virtual addresses and MACs (planned move, not a conflict)', () => {

@@ -22,7 +22,20 @@ interface Gen {
 }
 
 /** Knob variants worth checking, where a scenario reads that knob (seed 1 each). */
-const VARIANTS: Record<string, unknown>[] = [{ routes: 'all' }, { subnet: 'cross' }, { nodes: 3 }, { profile: 'ws2012' }, { routes: 'all', subnet: 'cross', nodes: 3 }];
+const VARIANTS: Record<string, unknown>[] = [
+  { routes: 'all' },
+  { subnet: 'cross' },
+  { nodes: 3 },
+  { profile: 'ws2012' },
+  { routes: 'all', subnet: 'cross', nodes: 3 },
+  { habit: 'pacemaker' },
+  { habit: 'windows' },
+  { habit: 'bonding' },
+  { garpForm: 'reply' },
+  { stale: 0 },
+  { clients: 12, stale: 5 },
+  { garpCount: 20, garpInterval: 100 },
+];
 
 // The generator lands in steps: scenarios that do not exist yet are simply not listed.
 const GENERATOR = process.env.TEAMSCOPE_TEST_GENERATOR ?? '../../src/generator/index.js';

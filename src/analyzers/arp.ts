@@ -203,7 +203,8 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     if (t >= this.nextHousekeep) this.housekeep(t);
     const vid = sm.vlan < 0 ? 0 : sm.vlan;
     // First-hop redundancy adverts name virtual addresses (IP protocol 112, HSRP UDP 1985/2029).
-    if (sm.proto === 112 || (sm.proto === 17 && (sm.dport === 1985 || sm.dport === 2029))) this.scanFhrp(pkt);
+    const fhrp = sm.proto === 112 || (sm.proto === 17 && (sm.dport === 1985 || sm.dport === 2029));
+    if (fhrp) this.scanFhrp(pkt);
     if (sm.arp !== null) {
       this.onArp(pkt, sm.arp as ArpView, sm.ethDst, vid, sm.ethSrc);
       return;
@@ -214,6 +215,9 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     }
     if (sm.ipVersion === 4) {
       if (this.watches.size !== 0) this.checkWatch(pkt, sm.ethDst, sm.ethSrc, sm.ipDst, sm.ipSrc, vid);
+      // VRRP/CARP/HSRP adverts come from a router's own IP, sent (by the master / active router)
+      // from the virtual MAC: they say nothing about who owns that IP.
+      if (fhrp) return;
       this.onIpSource(pkt, sm.ipSrc, sm.ttl, sm.ethSrc, vid);
     } else if (sm.ipVersion === 6) this.ipv6Seen = true;
     else if (sm.etherType === ETHERTYPE_LOOPBACK && sm.ethSrc === sm.ethDst) this.learning(this.alb, sm.ethSrc, pkt);
@@ -477,7 +481,6 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     if (p !== null) this.closePending(st, true);
     if (st.candidate !== null && st.candidate !== r) st.candidate = null;
     if (st.candidate === r) st.candidate = null;
-    const lf = this.lastFrom(owner.mac, t);
     const tk = new PendingTakeover(
       st.key,
       st.ip,
@@ -485,14 +488,14 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       owner.mac,
       mac,
       t,
-      lf?.time ?? owner.last,
-      lf?.ev ?? { input: owner.lastInput, frame: owner.lastFrame },
+      owner.last,
+      { input: owner.lastInput, frame: owner.lastFrame },
       'arp',
       st.virtual ?? this.virtualOfMac(mac) ?? this.virtualOfMac(owner.mac),
       ev,
     );
     if (garp) tk.garp(t, replyForm, ev);
-    tk.lastFromOldForIp = owner.last;
+    tk.lastFromOldMac = this.lastFrom(owner.mac, t)?.time ?? -1;
     this.openPending(st, tk);
     this.setOwner(st, r, t, 'arp');
   }
@@ -811,11 +814,11 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     if (!final && now - c.first <= this.s.conflictWindow) return;
     st.candidate = null;
     this.candidates.delete(st);
-    const lf = this.lastFrom(o.mac, c.first);
-    const tk = new PendingTakeover(st.key, st.ip, st.vlan, o.mac, c.mac, c.first, lf?.time ?? o.last, lf?.ev ?? { input: o.lastInput, frame: o.lastFrame }, 'ip', st.virtual, {
+    const tk = new PendingTakeover(st.key, st.ip, st.vlan, o.mac, c.mac, c.first, o.last, { input: o.lastInput, frame: o.lastFrame }, 'ip', st.virtual, {
       input: c.lastInput,
       frame: c.lastFrame,
     });
+    tk.lastFromOldMac = this.lastFrom(o.mac, c.first)?.time ?? -1;
     this.openPending(st, tk);
     this.setOwner(st, c, c.first, 'ip');
     if (final) this.closePending(st, true);

@@ -41,8 +41,8 @@ export class PendingTakeover {
   flipflop = false;
   /** Ethernet source of the new owner's first claim when it differs from the ARP sender MAC (-1: same). */
   senderMismatch = -1;
-  /** Last frame from the old MAC with this IP as its source (lastFromOld is any frame from it). */
-  lastFromOldForIp = -1;
+  /** Last frame from the old MAC whatever its source IP (lastFromOld: with this IP as source). */
+  lastFromOldMac = -1;
   /** The event once emitted (live view); completed in place when the watch closes. */
   event: TimelineEvent | null = null;
 
@@ -144,7 +144,7 @@ export class PendingTakeover {
       vlan: this.vlan || null,
       via: this.via,
       gap,
-      lastFromOldForIp: this.lastFromOldForIp >= 0 ? this.lastFromOldForIp : null,
+      lastFromOldMac: this.lastFromOldMac >= 0 ? this.lastFromOldMac : null,
       firstAnnouncement: this.firstAnnouncement,
       garpIntervals: intervals,
       firstTrafficToNew: this.firstTrafficToNew,

@@ -65,13 +65,13 @@ describe('ARP ownership and takeovers', () => {
     expect(r.conflicts).toBe(0);
   });
 
-  it('lastFromOld is the old MAC\'s last frame of any source IP; the VIP-only one is lastFromOldForIp', () => {
+  it('lastFromOld is the old MAC\'s last frame for the IP; of any source IP it is lastFromOldMac', () => {
     const own = (t: number) => udpPkt({ t, srcMac: A, dstMac: H, src: '10.0.0.5', dst: '10.0.0.9', sport: 1, dport: 2 });
     const a = run(new ArpAnalyzer(), [garpRequest(T0, A, VIP), fromVip(T0 + 1, A), own(T0 + 3.5), garpRequest(T0 + 5, B, VIP), own(T0 + 6)]);
     const e = kinds(a.emitted(), 'arp.takeover')[0]!;
-    expect(e.lastFromOld).toBeCloseTo(T0 + 3.5, 6);
-    expect(e.lastFromOldForIp).toBeCloseTo(T0 + 1, 6);
-    expect(e.gap).toBeCloseTo(1.5, 6);
+    expect(e.lastFromOld).toBeCloseTo(T0 + 1, 6);
+    expect(e.lastFromOldMac).toBeCloseTo(T0 + 3.5, 6);
+    expect(e.gap).toBeCloseTo(4, 6);
   });
 
   it('classifies the GARP form: reply, mixed', () => {

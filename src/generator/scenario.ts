@@ -142,6 +142,7 @@ export async function runScenario(def: ScenarioDef, knobs: Knobs, seed: number, 
     happened,
     findings,
     absent: [...ctx.truth.absent].sort(),
+    incidents: ctx.truth.incidents,
     notes: ctx.truth.notes,
   };
   return { truth, stats };

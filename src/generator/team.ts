@@ -103,6 +103,12 @@ export interface FlowSpec {
   /** First packet (µs); flows starting after 0 open with a handshake. */
   start: number;
   ttl: number;
+  /** The team side stops answering at this time (µs; default: never). */
+  end?: number;
+  /** The client keeps sending (unanswered) until this time (µs; default: `end`). */
+  clientUntil?: number;
+  /** Called with every inbound frame written (e.g. to find stale senders). */
+  logInbound?: (t: number, ref: FrameRef) => void;
 }
 
 /** Runtime view of the team: which members may send/receive at an instant. */
@@ -370,6 +376,7 @@ function* flowSource(ctx: ScenarioContext, rt: TeamRuntime, dist: Distributor, f
   };
 
   const out = (t: number, payload: number, flags: number): Emission | null => {
+    if (flow.end !== undefined && t >= flow.end) return null;
     const srcGuess = spec.policy === 'hyperv-port' ? flow.server.mac : spec.teamMac;
     const m = dist.pick(flow, headers(srcGuess), t, payload + 54);
     if (m < 0) return null;
@@ -400,6 +407,7 @@ function* flowSource(ctx: ScenarioContext, rt: TeamRuntime, dist: Distributor, f
   };
 
   const inb = (t: number, payload: number, flags: number): Emission | null => {
+    if (flow.clientUntil !== undefined ? t >= flow.clientUntil : flow.end !== undefined && t >= flow.end) return null;
     const m = inMember(t);
     if (m < 0) return null;
     const dstMac = spec.policy === 'hyperv-port' ? flow.server.mac : spec.teamMac;
@@ -412,7 +420,8 @@ function* flowSource(ctx: ScenarioContext, rt: TeamRuntime, dist: Distributor, f
     } else {
       bytes = udpFrame(l2, clientL3(), flow.client.port, flow.server.port, [], zeroPayload(payload));
     }
-    return { t, iface: rt.ifaces[m]!, bytes };
+    const log = flow.logInbound;
+    return { t, iface: rt.ifaces[m]!, bytes, ...(log ? { onWrite: (ref: FrameRef) => log(t, ref) } : {}) };
   };
 
   let t = flow.start;
@@ -453,7 +462,8 @@ export interface FlowPlan {
 }
 
 /** Address helpers: 10.20.0.0/24 and 2001:db8:20::/64 for the team's subnet, 192.0.2.0/24 remote. */
-export function planFlows(ctx: ScenarioContext, spec: TeamSpec, count: number, clients: number, rate: number, ipv6Share: number, rng: Rng): FlowPlan {
+export function planFlows(ctx: ScenarioContext, spec: TeamSpec, count: number, clients: number, rate: number, ipv6Share: number, rng: Rng, addr: { net4?: number; server4?: number } = {}): FlowPlan {
+  const net4 = addr.net4 ?? ((10 << 24) | (20 << 16));
   const ip6 = (prefix: number, host: number) => {
     const b = new Uint8Array(16);
     b.set([0x20, 0x01, 0x0d, 0xb8, 0x00, prefix]);
@@ -466,14 +476,14 @@ export function planFlows(ctx: ScenarioContext, spec: TeamSpec, count: number, c
     const local = i % 2 === 0;
     return {
       mac: local ? 0x5254_0010_0000 + i + 1 : gatewayMac,
-      ip4: local ? (10 << 24) | (20 << 16) | (101 + i) : (192 << 24) | (0 << 16) | (2 << 8) | (10 + i),
+      ip4: local ? net4 + 101 + i : (192 << 24) | (0 << 16) | (2 << 8) | (10 + i),
       ip6: local ? ip6(0x20, 0x101 + i) : ip6(0x99, 0x10 + i),
       local,
     };
   });
-  const server = { ip4: (10 << 24) | (20 << 16) | 10, ip6: ip6(0x20, 0x10) };
+  const server = { ip4: addr.server4 ?? net4 + 10, ip6: ip6(0x20, 0x10) };
   const vmCount = spec.policy === 'hyperv-port' ? Math.max(4, spec.memberMacs.length * 2) : 0;
-  const vms = Array.from({ length: vmCount }, (_, i) => ({ mac: 0x00155d0a0000 + i + 1, ip4: (10 << 24) | (20 << 16) | (20 + i), ip6: ip6(0x20, 0x20 + i) }));
+  const vms = Array.from({ length: vmCount }, (_, i) => ({ mac: 0x00155d0a0000 + i + 1, ip4: net4 + 20 + i, ip6: ip6(0x20, 0x20 + i) }));
   const win = osOf(spec.policy) === 'windows';
   const servicesTcp = [443, 445, 1433, 2049, 3260, 5201, 22, 8080];
   const servicesUdp = [9000, 9100, 11000, 20002];
@@ -523,12 +533,12 @@ export function linkTruth(ctx: ScenarioContext, rt: TeamRuntime, lastSeen: (m: n
         const d = ctx.truth.finding(
           'member.down',
           { time: last ? last.time : t6(ctx.epoch(s.from)), iface: name, lastSeen: last ? last.time : null },
-          { severity: 'error', tolerance: 5 },
+          { severity: 'error', timeTolerance: 5 },
         );
         if (last) d.evidence.push(ev(last));
         if (s.to < ctx.end) {
           const first = firstSeen(m, s.to);
-          const u = ctx.truth.finding('member.up', { time: first ? first.time : t6(ctx.epoch(s.to)), iface: name, firstSeen: first ? first.time : null }, { severity: 'info', tolerance: 1 });
+          const u = ctx.truth.finding('member.up', { time: first ? first.time : t6(ctx.epoch(s.to)), iface: name, firstSeen: first ? first.time : null }, { severity: 'info', timeTolerance: 1 });
           if (first) u.evidence.push(ev(first));
         }
       }

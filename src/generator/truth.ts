@@ -41,14 +41,15 @@ export interface TruthHappened {
 
 /**
  * A finding a correct analyzer must report (required) or may report (optional): FINDINGS.md's kind and
- * required fields, plus `severity` and `evidence`. Times are epoch seconds; compare with `tolerance`.
+ * required fields, plus `severity` and `evidence`. Times are epoch seconds; compare them within
+ * `timeTolerance` (named so, because `tolerance` is a FINDINGS field of heartbeat events).
  */
 export interface TruthFinding {
   kind: string;
   required: boolean;
   severity: 'info' | 'warning' | 'error';
-  /** Allowed difference (s) on time/start/end/duration fields. */
-  tolerance: number;
+  /** Allowed difference (s) on time/start/end/duration/lastSeen/firstSeen fields. */
+  timeTolerance: number;
   evidence: TruthEvidence[];
   [field: string]: unknown;
 }
@@ -101,7 +102,16 @@ export interface TruthFile {
   findings: TruthFinding[];
   /** Event kinds (or `kind:code` for lacp.problem) a correct analyzer must NOT report. */
   absent: string[];
+  /** Findings a correct analyzer groups into one incident: its span and the kinds it contains. */
+  incidents: TruthIncident[];
   notes: string[];
+}
+
+/** An incident (FINDINGS.md `incidents`): the findings of these kinds between start and end belong together. */
+export interface TruthIncident {
+  start: number;
+  end: number;
+  kinds: string[];
 }
 
 /** Default time tolerance of a finding (s): times in the truth are frame times, so 1 ms is generous. */
@@ -113,6 +123,7 @@ export class TruthBuilder {
   readonly findings: TruthFinding[] = [];
   readonly absent = new Set<string>();
   readonly notes: string[] = [];
+  readonly incidents: TruthIncident[] = [];
   topology: Record<string, unknown> = {};
   settings: Record<string, unknown> = {};
   policy: TruthPolicy | null = null;
@@ -125,12 +136,12 @@ export class TruthBuilder {
   }
 
   /** Record a finding (mutable: scenarios complete times and evidence as frames are written). */
-  finding(kind: string, fields: Record<string, unknown>, opts: { required?: boolean; severity?: TruthFinding['severity']; tolerance?: number } = {}): TruthFinding {
+  finding(kind: string, fields: Record<string, unknown>, opts: { required?: boolean; severity?: TruthFinding['severity']; timeTolerance?: number } = {}): TruthFinding {
     const f: TruthFinding = {
       kind,
       required: opts.required ?? true,
       severity: opts.severity ?? 'warning',
-      tolerance: opts.tolerance ?? DEFAULT_TOLERANCE,
+      timeTolerance: opts.timeTolerance ?? DEFAULT_TOLERANCE,
       evidence: [],
       ...fields,
     };

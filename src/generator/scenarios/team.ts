@@ -156,7 +156,7 @@ export const lacpPartnerLoss: ScenarioDef = {
       ctx.truth.finding(
         'lacp.problem',
         { start: t6(ctx.epoch(last.t)), end: next ? t6(ctx.epoch(next.t)) : null, iface: name, system: macStr(sw.system), port: sw.port, code: 'pdu-gap' },
-        { severity: 'warning', tolerance: 3.5 },
+        { severity: 'warning', timeTolerance: 3.5 },
       );
     }
     ctx.truth.mustNotReport('member.down');
@@ -186,7 +186,7 @@ function mismatch(kind: 'key' | 'system'): ScenarioDef {
       ctx.truth.finding(
         'lacp.problem',
         { start: first ? t6(ctx.epoch(first.t)) : t6(ctx.epoch(0)), end: null, iface: name, system: macStr(host.system), port: host.port, code: kind === 'key' ? 'key-mismatch' : 'partner-mismatch' },
-        { severity: 'error', tolerance: 3.5 },
+        { severity: 'error', timeTolerance: 3.5 },
       );
       ctx.truth.event(ctx.epoch(0), kind === 'key' ? 'config.key-mismatch' : 'config.partner-mismatch', `${name}'s switch port reports ${kind === 'key' ? `key ${ov.key}` : `system ${macStr(ov.system!)}`}`, { iface: name });
       ctx.truth.mustNotReport('member.down');

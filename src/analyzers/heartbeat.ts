@@ -149,7 +149,8 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   private routesCapped = false;
   private readonly arpOwner = new Map<number, number>();
   private readonly macAddr = new Map<number, number>();
-  private readonly dstBehind = new Map<number, Set<string>>();
+  /** Destination MAC → sender address → destination addresses reached through it (bounded). */
+  private readonly dstBehind = new Map<number, Map<string, Set<string>>>();
   private readonly knetNode = new Map<string, number>();
   private readonly nodeNames = new Map<string, string>();
   private readonly twoNodeCache = new Map<string, { size: number; v: boolean }>();
@@ -180,7 +181,11 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
         const ip = this.macAddr.get(mac);
         return ip === undefined ? undefined : Uint8Array.of(ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255);
       },
-      destinationsBehind: (mac) => this.dstBehind.get(mac)?.size ?? 0,
+      destinationsBehind: (mac) => {
+        let n = 0;
+        for (const set of this.dstBehind.get(mac)?.values() ?? []) if (set.size > n) n = set.size;
+        return n;
+      },
     };
   }
 
@@ -317,9 +322,13 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     // Subnet evidence.
     if (eth !== undefined) {
       d.dstMac = eth.dst;
-      let set = this.dstBehind.get(eth.dst);
-      if (set === undefined && this.dstBehind.size < MAX_DST_MACS) this.dstBehind.set(eth.dst, (set = new Set()));
-      if (set !== undefined && set.size < 64) set.add(dst);
+      let bySrc = this.dstBehind.get(eth.dst);
+      if (bySrc === undefined && this.dstBehind.size < MAX_DST_MACS) this.dstBehind.set(eth.dst, (bySrc = new Map()));
+      if (bySrc !== undefined) {
+        let set = bySrc.get(src);
+        if (set === undefined && bySrc.size < 64) bySrc.set(src, (set = new Set()));
+        if (set !== undefined && set.size < 64) set.add(dst);
+      }
     }
     if (d.minTtl < 0 || ttl < d.minTtl) d.minTtl = ttl;
 

@@ -77,15 +77,19 @@ export interface SubnetKnowledge {
   arpOwner(ip: Uint8Array): number | undefined;
   /** Does ARP say this MAC owns some IPv4 address? Which one (first), else undefined. */
   arpAddressOf(mac: number): Uint8Array | undefined;
-  /** Distinct destination IPs seen behind a destination MAC. */
+  /** The most destination IPs one sender reached through this destination MAC. */
   destinationsBehind(mac: number): number;
 }
 
-/** A MAC carrying at least this many destination IPs is a router's. */
-export const ROUTER_MAC_MIN_DESTINATIONS = 3;
+/** A MAC through which one sender reaches at least this many destination IPs is a router's. */
+export const ROUTER_MAC_MIN_DESTINATIONS = 2;
 
 function isInitial(ttl: number): boolean {
   return ttl === 64 || ttl === 128 || ttl === 255 || ttl === 1 || ttl === 32;
+}
+
+function same24(x: Uint8Array, y: Uint8Array): boolean {
+  return x.length === 4 && y.length === 4 && x[0] === y[0] && x[1] === y[1] && x[2] === y[2];
 }
 
 function sameBytes(x: Uint8Array, y: Uint8Array): boolean {
@@ -109,8 +113,8 @@ export function classifyRoute(o: RouteObservation, subnets: readonly Cidr[], sit
   if ((o.a.length === 16 && o.a[0] === 0xfe && (o.a[1]! & 0xc0) === 0x80) || (o.b.length === 16 && o.b[0] === 0xfe && (o.b[1]! & 0xc0) === 0x80))
     return { subnet: 'same', rule: 'link-local', why: 'IPv6 link-local addresses never cross a router' };
   const dirs = [
-    { mac: o.dstMacAB, dst: o.b, dstText: o.bText, ttl: o.ttlAB, arrive: `${o.aText} → ${o.bText}` },
-    { mac: o.dstMacBA, dst: o.a, dstText: o.aText, ttl: o.ttlBA, arrive: `${o.bText} → ${o.aText}` },
+    { mac: o.dstMacAB, src: o.a, dst: o.b, dstText: o.bText, ttl: o.ttlAB, arrive: `${o.aText} → ${o.bText}` },
+    { mac: o.dstMacBA, src: o.b, dst: o.a, dstText: o.aText, ttl: o.ttlBA, arrive: `${o.bText} → ${o.aText}` },
   ];
   // ARP: the destination MAC is the destination's own → same subnet.
   for (const d of dirs) {
@@ -120,17 +124,20 @@ export function classifyRoute(o: RouteObservation, subnets: readonly Cidr[], sit
   for (const d of dirs) {
     if (d.ttl >= 0 && !isInitial(d.ttl)) return { subnet: 'cross', rule: 'ttl', why: `TTL ${d.ttl} on ${d.arrive} is below any initial value: routed` };
   }
-  // ARP gives the destination MAC to another address, not to the destination: a gateway.
+  // ARP gives the destination MAC to another address next to the sender (same /24) while the
+  // destination is elsewhere: the sender's gateway. (A host with an address on each of several
+  // networks also has "another address", but not one next to the sender of this route.)
   for (const d of dirs) {
-    if (d.mac < 0) continue;
+    if (d.mac < 0 || d.src.length !== 4) continue;
     const owner = k.arpOwner(d.dst);
     const other = k.arpAddressOf(d.mac);
-    if (other !== undefined && !sameBytes(other, d.dst) && (owner === undefined || owner !== d.mac))
-      return { subnet: 'cross', rule: 'arp-gateway', why: `frames to ${d.dstText} go to a MAC that ARP gives to another address (a gateway)` };
+    if (other !== undefined && other.length === 4 && !sameBytes(other, d.dst) && (owner === undefined || owner !== d.mac) && same24(other, d.src) && !same24(d.dst, d.src))
+      return { subnet: 'cross', rule: 'arp-gateway', why: `frames to ${d.dstText} go to the MAC ARP gives to ${Array.from(other).join('.')}, next to the sender: its gateway` };
   }
+  // One sender reaching several addresses through one destination MAC: that MAC is a router's.
   for (const mac of [o.dstMacAB, o.dstMacBA]) {
     if (mac >= 0 && k.destinationsBehind(mac) >= ROUTER_MAC_MIN_DESTINATIONS)
-      return { subnet: 'cross', rule: 'router-mac', why: `the destination MAC carries ${k.destinationsBehind(mac)} destination addresses: a router` };
+      return { subnet: 'cross', rule: 'router-mac', why: `one sender reaches ${k.destinationsBehind(mac)} addresses through the destination MAC: a router` };
   }
   return { subnet: 'same', rule: 'default', why: 'nothing on the wire decided; assumed same subnet (give --subnet to decide)' };
 }

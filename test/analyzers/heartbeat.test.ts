@@ -262,6 +262,8 @@ describe('subnet inference rules', () => {
     expect(classifyRoute(obs(), [], [], { ...none, arpOwner: () => 0x111 })).toMatchObject({ subnet: 'same', rule: 'arp' });
     expect(classifyRoute(obs({ ttlBA: 127 }), [], [], none)).toMatchObject({ subnet: 'cross', rule: 'ttl' });
     expect(classifyRoute(obs(), [], [], { ...none, arpAddressOf: () => addressBytes('10.0.1.254')! })).toMatchObject({ subnet: 'cross', rule: 'arp-gateway' });
+    // A multi-homed host: the MAC's other address is on another network than the sender: not a gateway.
+    expect(classifyRoute(obs(), [], [], { ...none, arpAddressOf: () => addressBytes('10.7.7.7')! })).toMatchObject({ subnet: 'same', rule: 'default' });
     expect(classifyRoute(obs(), [], [], { ...none, destinationsBehind: () => 5 })).toMatchObject({ subnet: 'cross', rule: 'router-mac' });
     expect(classifyRoute(obs(), [], [], none)).toMatchObject({ subnet: 'same', rule: 'default' });
   });

@@ -69,23 +69,10 @@ interface Conflict {
   event: TimelineEvent | null;
 }
 
-interface IpState {
-  readonly key: number;
-  readonly ip: number;
-  readonly vlan: number;
-  owner: MacRec | null;
-  ownerVia: 'arp' | 'ip';
-  ownerSince: number;
-  readonly macs: MacRec[];
+/** What an IP rarely needs (ARP counters, probes): allocated on its first ARP event. */
+interface IpExtra {
   macsDropped: number;
-  history: { mac: number; from: number; to: number | null; via: 'arp' | 'ip' }[] | null;
   historyDropped: number;
-  pending: PendingTakeover | null;
-  conflict: Conflict | null;
-  /** IP-traffic-only newcomer not yet confirmed as a move. */
-  candidate: MacRec | null;
-  multiMac: boolean;
-  virtual: VirtualKind | null;
   probes: number;
   lastProbe: { mac: number; time: number; ev: Evidence } | null;
   announcements: number;
@@ -95,8 +82,30 @@ interface IpState {
   takeovers: number;
   conflicts: number;
   flipflops: number;
-  lastChange: number;
-  prevOwner: number;
+}
+
+const NO_MACS: MacRec[] = [];
+Object.freeze(NO_MACS);
+
+/** One IP (per VLAN). Kept small: 100,000 of them must fit in tens of MB. */
+interface IpState {
+  readonly key: number;
+  readonly ip: number;
+  readonly vlan: number;
+  owner: MacRec | null;
+  ownerVia: 'arp' | 'ip';
+  ownerSince: number;
+  /** MACs seen with this IP (an exact-size array: most IPs have one). */
+  macs: MacRec[];
+  /** Owner periods, created at the first change of owner (null: only `owner` since `ownerSince`). */
+  history: { mac: number; from: number; to: number | null; via: 'arp' | 'ip' }[] | null;
+  pending: PendingTakeover | null;
+  conflict: Conflict | null;
+  /** IP-traffic-only newcomer not yet confirmed as a move. */
+  candidate: MacRec | null;
+  multiMac: boolean;
+  virtual: VirtualKind | null;
+  x: IpExtra | null;
 }
 
 /** Per-MAC learning-frame statistics (RARP from OVS, 0x9000 from Linux alb/tlb). */
@@ -180,8 +189,6 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   private readonly slotCount = new Int32Array(1 << CACHE_BITS);
   /** Every MacRec, packed; slotRec holds indexes into it. */
   private readonly recs: MacRec[] = [];
-  /** MacRecs by MAC (one per IP the MAC used): the last frame from a MAC whatever its IP. */
-  private readonly macIndex = new Map<number, MacRec[]>();
 
   private readonly sum: PacketSummary;
 
@@ -301,7 +308,9 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   /** The last frame (time, evidence) from `mac` before `before`, over every IP it used. */
   private lastFrom(mac: number, before: number): { time: number; ev: Evidence } | null {
     let best: MacRec | null = null;
-    for (const r of this.macIndex.get(mac) ?? []) {
+    // Rare (once per takeover): a scan of every record beats an index kept for every IP.
+    for (const r of this.recs) {
+      if (r.mac !== mac) continue;
       if (r.slot >= 0) this.sync(r);
       if (r.last <= before && (best === null || r.last > best.last)) best = r;
     }
@@ -330,44 +339,35 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       owner: null,
       ownerVia: 'ip',
       ownerSince: 0,
-      macs: [],
-      macsDropped: 0,
+      macs: NO_MACS,
       history: null,
-      historyDropped: 0,
       pending: null,
       conflict: null,
       candidate: null,
       multiMac: false,
       virtual: this.vips.get(key) ?? null,
-      probes: 0,
-      lastProbe: null,
-      announcements: 0,
-      garps: 0,
-      replies: 0,
-      requests: 0,
-      takeovers: 0,
-      conflicts: 0,
-      flipflops: 0,
-      lastChange: -Infinity,
-      prevOwner: -1,
+      x: null,
     };
     this.ips.set(key, st);
     return st;
+  }
+
+  /** The rarely used part of an IP's state, allocated on first use. */
+  private cx(st: IpState): IpExtra {
+    return (st.x ??= { macsDropped: 0, historyDropped: 0, probes: 0, lastProbe: null, announcements: 0, garps: 0, replies: 0, requests: 0, takeovers: 0, conflicts: 0, flipflops: 0 });
   }
 
   private macRec(st: IpState, mac: number, pkt: Packet): MacRec | null {
     const ms = st.macs;
     for (let i = 0; i < ms.length; i++) if (ms[i]!.mac === mac) return ms[i]!;
     if (ms.length >= MAX_MACS_PER_IP) {
-      st.macsDropped++;
+      this.cx(st).macsDropped++;
       return null;
     }
     const r: MacRec = { id: this.recs.length, slot: -1, mac, first: pkt.time, last: pkt.time, lastInput: pkt.frame.iface.input, lastFrame: pkt.frame.index, arpClaims: 0, lastClaim: -Infinity, ipFrames: 0 };
-    ms.push(r);
+    if (ms.length === 0) st.macs = [r];
+    else ms.push(r);
     this.recs.push(r);
-    const byMac = this.macIndex.get(mac);
-    if (byMac) byMac.push(r);
-    else this.macIndex.set(mac, [r]);
     if (st.virtual === null) st.virtual = this.virtualOfMac(mac);
     return r;
   }
@@ -379,19 +379,19 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   }
 
   private setOwner(st: IpState, r: MacRec, time: number, via: 'arp' | 'ip'): void {
-    if (st.owner !== null) st.prevOwner = st.owner.mac;
+    const prev = st.owner;
+    if (prev !== null) {
+      const h = st.history ?? (st.history = [{ mac: prev.mac, from: st.ownerSince, to: null, via: st.ownerVia }]);
+      h[h.length - 1]!.to = time;
+      if (h.length >= MAX_HISTORY) {
+        h.shift();
+        this.cx(st).historyDropped++;
+      }
+      h.push({ mac: r.mac, from: time, to: null, via });
+    }
     st.owner = r;
     st.ownerVia = via;
     st.ownerSince = time;
-    st.lastChange = time;
-    const h = st.history ?? (st.history = []);
-    const last = h[h.length - 1];
-    if (last) last.to = time;
-    if (h.length >= MAX_HISTORY) {
-      h.shift();
-      st.historyDropped++;
-    }
-    h.push({ mac: r.mac, from: time, to: null, via });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -413,8 +413,9 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       const st = this.state(ipKey(a.tpa, vid), a.tpa, vid);
       this.totals.probes++;
       if (st === null) return;
-      st.probes++;
-      st.lastProbe = { mac: a.sha, time: t, ev };
+      const x = this.cx(st);
+      x.probes++;
+      x.lastProbe = { mac: a.sha, time: t, ev };
       return;
     }
     if (a.spa === 0 || a.spa >>> 28 >= 14 || a.spa === 0xffffffff) return;
@@ -422,13 +423,13 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     if (st === null) return;
     const garp = kind === 'gratuitous-request' || kind === 'gratuitous-reply' || kind === 'announcement';
     if (garp) {
-      st.garps++;
+      this.cx(st).garps++;
       if (kind === 'announcement') {
-        st.announcements++;
+        this.cx(st).announcements++;
         this.totals.announcements++;
       }
-    } else if (a.opcode === 2) st.replies++;
-    else st.requests++;
+    } else if (a.opcode === 2) this.cx(st).replies++;
+    else this.cx(st).requests++;
     this.claim(st, a.sha, pkt, garp, kind === 'gratuitous-reply' || (garp && a.opcode === 2), ev);
     if (ethSrc >= 0 && ethSrc !== a.sha && st.pending !== null && st.pending.toMac === a.sha && st.pending.time === pkt.time) st.pending.senderMismatch = ethSrc;
   }
@@ -447,11 +448,11 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     const w = this.s.conflictWindow;
 
     // RFC 5227 §2.1.1: an ARP for the probed address from another MAC means the address is in use.
-    const probe = st.lastProbe;
+    const probe = st.x?.lastProbe ?? null;
     if (probe !== null && probe.mac !== mac && t - probe.time <= w) {
       // A point in time: the answer that told the prober its address is in use.
       this.emitConflict(st, t, t, [probe.mac, mac], [probe.ev, ev], 'probe');
-      st.lastProbe = null;
+      st.x!.lastProbe = null;
     }
 
     if (st.conflict !== null) {
@@ -516,7 +517,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       const prev = h[h.length - 2]!;
       if (prev.mac === tk.toMac && tk.time - h[h.length - 1]!.from <= this.s.flipflopWindow) {
         tk.flipflop = true;
-        st.flipflops++;
+        this.cx(st).flipflops++;
         this.totals.flipflops++;
         this.emit({
           kind: 'arp.flipflop',
@@ -597,7 +598,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       if (st.pending === tk) this.closePending(st, false);
       return;
     }
-    st.takeovers++;
+    this.cx(st).takeovers++;
     this.totals.takeovers++;
     tk.event = tk.toEvent();
     this.emit(tk.event);
@@ -657,7 +658,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   }
 
   private emitConflict(st: IpState, start: number, end: number, macs: number[], evidence: Evidence[], reason: 'claims' | 'probe', ongoing = false): TimelineEvent {
-    st.conflicts++;
+    this.cx(st).conflicts++;
     this.totals.conflicts++;
     const e = this.conflictEvent(st, start, end, macs, evidence, reason, ongoing);
     this.emit(e);
@@ -851,7 +852,8 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     const ips: ArpSection['ips'] = [];
     for (const st of this.ips.values()) {
       this.syncIp(st);
-      const owners: OwnerPeriod[] = (st.history ?? []).map((h) => ({ mac: macText(h.mac), from: h.from, to: h.to, via: h.via }));
+      const periods = st.history ?? (st.owner ? [{ mac: st.owner.mac, from: st.ownerSince, to: null, via: st.ownerVia }] : []);
+      const owners: OwnerPeriod[] = periods.map((h) => ({ mac: macText(h.mac), from: h.from, to: h.to, via: h.via }));
       ips.push({
         ip: ipv4Text(st.ip),
         vlan: st.vlan || null,
@@ -859,11 +861,11 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
         macs: st.macs.map((m) => ({ mac: macText(m.mac), first: m.first, last: m.last, arpClaims: m.arpClaims, ipFrames: m.ipFrames })),
         virtual: st.virtual,
         multiMac: st.multiMac,
-        probes: st.probes,
-        announcements: st.announcements,
-        takeovers: st.takeovers,
-        conflicts: st.conflicts,
-        flipflops: st.flipflops,
+        probes: st.x?.probes ?? 0,
+        announcements: st.x?.announcements ?? 0,
+        takeovers: st.x?.takeovers ?? 0,
+        conflicts: st.x?.conflicts ?? 0,
+        flipflops: st.x?.flipflops ?? 0,
       });
     }
     ips.sort((a, b) => (a.vlan ?? 0) - (b.vlan ?? 0) || ipSortKey(a.ip) - ipSortKey(b.ip));
@@ -897,7 +899,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       n.push(`ARP/IP ownership table full at ${this.s.maxIps} IPs (from ${new Date(this.cappedAt * 1000).toISOString()}): later new IPs were not tracked (raise --max-ips)`);
     if (this.learningCapped) n.push(`more than ${MAX_LEARNING_MACS} MACs sent RARP/0x9000 learning frames: the rest were not listed`);
     let dropped = 0;
-    for (const st of this.ips.values()) dropped += st.macsDropped;
+    for (const st of this.ips.values()) dropped += st.x?.macsDropped ?? 0;
     if (dropped) n.push(`${dropped} frames came from a ${MAX_MACS_PER_IP + 1}th or later MAC of one IP and were not tracked`);
     if (this.noMacFrames)
       n.push(`${this.noMacFrames} IP frames carry no MAC addresses (Linux cooked / raw IP capture): ownership from IP traffic and stale ARP caches cannot be seen in them (ARP still is)`);

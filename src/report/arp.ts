@@ -56,7 +56,9 @@ export function renderArp(section: ArpSection, events: readonly TimelineEvent[],
     for (const e of takeovers.slice(0, limit)) {
       const garps = e.garps as number;
       const iv = (e.garpIntervals as number[]) ?? [];
-      const spacing = iv.length ? `, every ${(iv.reduce((a, b) => a + b, 0) / iv.length).toFixed(3)} s` : '';
+      const lo = Math.min(...iv);
+      const hi = Math.max(...iv);
+      const spacing = iv.length ? (hi - lo < 0.001 ? `, every ${lo.toFixed(3)} s` : `, ${lo.toFixed(3)} … ${hi.toFixed(3)} s apart`) : '';
       const stale = (e.staleDetail as { mac: string; ip: string | null; until: number }[]) ?? [];
       const staleText = stale.length
         ? `${e.staleHosts} for ${fmtSec(e.staleFor as number)}\n` + stale.slice(0, 5).map((s) => `${s.ip ?? '?'} (${s.mac}) until ${fmtTime(s.until, o)}`).join('\n')

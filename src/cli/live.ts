@@ -8,15 +8,13 @@ import { linkTypeNames } from '../capture/frame.js';
 import { LiveError } from '../capture/live.js';
 import { type LiveResult, LiveSession, pcapngLiveWriter } from '../capture/live-session.js';
 import { type AnalysisResult, Pipeline } from '../analyzers/pipeline.js';
-import { arpOptions, settingsFromOptions, thresholdOptions } from '../analyzers/settings.js';
+import { arpOptions, thresholdOptions } from '../analyzers/settings.js';
 import type { LiveSink } from '../analyzers/timeline.js';
 import type { TimelineEvent } from '../analyzers/types.js';
 import { CliError, ExitCode, action, applyDecodeAs, collect, intOption, numberOption, say, setExitCode } from './common.js';
-import { renderArp } from '../report/arp.js';
-import { renderHeartbeats, renderVrrp } from '../report/heartbeat.js';
-import type { ArpSection } from '../analyzers/arp.js';
-import type { HeartbeatSection } from '../analyzers/heartbeat.js';
-import type { FhrpSection } from '../analyzers/vrrp.js';
+import { eventLine as eventJson, renderJson } from '../report/json.js';
+import { renderTables } from '../report/table.js';
+import { pipelineSettings, teamOptions } from './analyze.js';
 
 /** Options of `live` (commander's camelCased values). */
 export interface LiveCliOptions {
@@ -50,6 +48,7 @@ export function registerLive(program: Command): void {
     .addOption(new Option('--view <mode>', 'compact: a view refreshed in place (default on a terminal); lines: one line per event').choices(['auto', 'compact', 'lines']).default('auto'))
     .option('--refresh <seconds>', 'compact view refresh period (1 to 2 s)', numberOption, 1)
     .option('--decode-as <rule>', 'decode TABLE=KEY as PROTO, e.g. udp.port=4000:mscs (repeatable)', collect);
+  teamOptions(cmd);
   for (const o of [...thresholdOptions(), ...arpOptions()]) cmd.addOption(o);
   cmd.action(action(async (opts: LiveCliOptions) => runLive(opts)));
 }
@@ -69,12 +68,7 @@ interface EventView extends LiveSink {
 
 /** Run `live` with parsed options (exported for tests of the wiring). */
 export async function runLive(opts: LiveCliOptions): Promise<void> {
-  let settings;
-  try {
-    settings = settingsFromOptions(opts);
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
+  const settings = pipelineSettings(opts);
   applyDecodeAs(opts.decodeAs, registry);
   if (opts.snaplen !== undefined && opts.snaplen > 65535) say(`live: snaplen ${opts.snaplen} lowered to 65535, the most the cap package captures`);
   const refresh = Math.min(2, Math.max(1, opts.refresh ?? 1));
@@ -128,7 +122,7 @@ export async function runLive(opts: LiveCliOptions): Promise<void> {
   if (result.reason === 'error') {
     throw result.error instanceof Error ? result.error : new Error(String(result.error));
   }
-  if (opts.json) process.stdout.write(`${JSON.stringify({ type: 'report', ...result.report })}\n`);
+  if (opts.json) process.stdout.write(`{"type":"report",${renderJson(result.report, true).slice(1)}`);
   else process.stdout.write(renderReport(result.report));
   setExitCode(ExitCode.OK);
 }
@@ -157,10 +151,10 @@ class JsonView implements EventView {
   emit(e: TimelineEvent): void {
     const id = this.next++;
     this.ids.set(e, id);
-    process.stdout.write(`${JSON.stringify({ type: 'event', id, ...e })}\n`);
+    process.stdout.write(`{"type":"event","id":${id},${eventJson(e).slice(1)}`);
   }
   update(e: TimelineEvent): void {
-    process.stdout.write(`${JSON.stringify({ type: 'update', id: this.ids.get(e) ?? null, ...e })}\n`);
+    process.stdout.write(`{"type":"update","id":${this.ids.get(e) ?? null},${eventJson(e).slice(1)}`);
   }
   tick(): void {}
   close(): void {}
@@ -311,15 +305,8 @@ class CompactView implements EventView {
   }
 }
 
-/**
- * The final report as tables, from the section renderers that exist (the same renderers
- * `analyze` uses for these sections).
- */
+/** The final report: the tables `analyze` prints (times absolute, UTC). */
 export function renderReport(r: AnalysisResult): string {
-  const parts: string[] = [];
-  if (r.arp) parts.push(renderArp(r.arp as ArpSection, r.events));
-  if (r.heartbeats) parts.push(renderHeartbeats(r.heartbeats as HeartbeatSection, r.events));
-  if (r.vrrp) parts.push(renderVrrp(r.vrrp as FhrpSection, r.events));
-  if (r.notes.length) parts.push(`Notes\n${r.notes.map((n) => `  - ${n}`).join('\n')}\n`);
-  return parts.filter((p) => p.trim() !== '').join('\n');
+  const origin = r.inputs.reduce((m, i) => (i.first !== null && i.first < m ? i.first : m), Infinity);
+  return renderTables(r, { time: 'absolute', origin: Number.isFinite(origin) ? origin : 0, limit: 50 });
 }

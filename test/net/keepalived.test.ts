@@ -22,7 +22,19 @@ type Ev = LiveEvent;
 /** Events `teamscope live --json` printed so far (latest form of each). */
 const events = liveEvents;
 
-describeNet('keepalived VRRP failover, watched by teamscope live', ['keepalived'], () => {
+/** In the capture `live --write` is writing: VRRP adverts sent from `mac` after its last ARP. */
+function advertsAfterLastGarp(file: string, mac: string): number {
+  const r = sh('tshark', ['-r', file, '-Y', `eth.src == ${mac} && (arp || vrrp)`, '-T', 'fields', '-e', 'arp.opcode']);
+  let n = 0;
+  for (const l of r.out.split('\n')) {
+    if (l.trim() === '') n++; // a VRRP advert (no ARP opcode)
+    else n = 0;
+  }
+  // The split leaves one empty string after the last newline.
+  return Math.max(0, n - 1);
+}
+
+describeNet('keepalived VRRP failover, watched by teamscope live', ['keepalived', 'tshark'], () => {
   let lab: Lab;
   let bin = '';
   let sw = '';
@@ -92,11 +104,17 @@ describeNet('keepalived VRRP failover, watched by teamscope live', ['keepalived'
     ka1 = startKeepalived(lab, r1, 'keepalived-r1b', conf('r1', 150));
     await ka1.proc.line(/Entering MASTER STATE/, 30_000);
     await live.until('vrrp.master r1 again', () => events(live).find((e) => e.kind === 'vrrp.master' && e.toIp === R1 && e.fromIp === R2), 20_000);
-    await live.until('arp.takeover r2 → r1', () => events(live).find((e) => e.kind === 'arp.takeover' && e.ip === VIP && e.toMac === mac1 && e.fromMac === mac2), 20_000);
+    // Moving back within --flipflop-window (default 60 s) is told as a flip-flop rather than a takeover.
+    const moved = (e: Ev, from: string, to: string) => (e.kind === 'arp.takeover' || e.kind === 'arp.flipflop') && e.ip === VIP && e.fromMac === from && e.toMac === to;
+    await live.until('VIP moved r2 → r1', () => events(live).find((e) => moved(e, mac2, mac1)), 20_000);
+    // Let r1's claim stand longer than --conflict-window before it resigns (else two MACs claiming
+    // the VIP within 3 s is a conflict): watch the capture until r1 sent 4 adverts (≥ 3 s) after
+    // its last gratuitous ARP (keepalived repeats them 5 s after becoming master).
+    await poll('4 adverts from r1 after its last GARP', () => advertsAfterLastGarp(file, mac1) >= 4, 30_000, 250);
     await ka1.stop();
     const resigned = await live.until('vrrp.master r2 after resign', () => events(live).find((e) => e.kind === 'vrrp.master' && e.toIp === R2 && e.reason === 'resigned'), 20_000);
     expect(resigned.fromIp).toBe(R1);
-    await live.until('arp.takeover r1 → r2 again', () => events(live).filter((e) => e.kind === 'arp.takeover' && e.ip === VIP && e.toMac === mac2).length >= 2, 20_000);
+    await live.until('VIP moved r1 → r2 again', () => events(live).filter((e) => moved(e, mac1, mac2)).length >= 2, 20_000);
 
     // 4. Stop live: it prints the final report, the same document `analyze --json` prints.
     await client.stop();
@@ -104,9 +122,10 @@ describeNet('keepalived VRRP failover, watched by teamscope live', ['keepalived'
     const last = liveReport<{ schema: number; events: Ev[] }>(live)!;
     expect(last?.type).toBe('report');
     expect(last.schema).toBe(1);
-    const takeovers = (list: Ev[]) => list.filter((e) => e.kind === 'arp.takeover').map((e) => `${String(e.ip)} ${String(e.fromMac)} → ${String(e.toMac)}`);
+    const takeovers = (list: Ev[]) => list.filter((e) => e.kind === 'arp.takeover' || e.kind === 'arp.flipflop').map((e) => `${e.kind} ${String(e.ip)} ${String(e.fromMac)} → ${String(e.toMac)}`);
     const masters = (list: Ev[]) => list.filter((e) => e.kind === 'vrrp.master').map((e) => `${String(e.fromIp)} → ${String(e.toIp)} (${String(e.reason)})`);
     expect(takeovers(last.events)).toEqual(takeovers(events(live)));
+    expect(takeovers(last.events).map((x) => x.replace(/^\S+ /, ''))).toEqual([`${VIP} ${mac1} → ${mac2}`, `${VIP} ${mac2} → ${mac1}`, `${VIP} ${mac1} → ${mac2}`]);
     expect(masters(last.events)).toEqual([`null → ${R1} (initial)`, `${R1} → ${R2} (timeout)`, `${R2} → ${R1} (preempted)`, `${R1} → ${R2} (resigned)`]);
     expect(masters(events(live))).toEqual(masters(last.events));
 

@@ -75,6 +75,8 @@ interface Group {
   nearMisses: number;
   maxGap: number;
   dual: { start: number; a: string; b: string } | null;
+  /** A breach emitted on tick while the master is silent (live view), completed when it ends. */
+  live: TimelineEvent | null;
   flips: number[];
 }
 
@@ -210,6 +212,7 @@ export class VrrpAnalyzer implements Analyzer<FhrpSection> {
         nearMisses: 0,
         maxGap: 0,
         dual: null,
+        live: null,
         flips: [],
       };
       this.groups.set(key, g);
@@ -357,7 +360,7 @@ export class VrrpAnalyzer implements Analyzer<FhrpSection> {
     if (startEv) evidence.push(startEv);
     if (endEv) evidence.push(endEv);
     const route = `${g.proto.toUpperCase()} group ${g.group} on ${g.iface}${g.vlan ? ` vlan ${g.vlan}` : ''}`;
-    this.emit({
+    const e: TimelineEvent = {
       kind: breach ? 'heartbeat.breach' : 'heartbeat.near-miss',
       time: start,
       severity: breach ? 'warning' : 'info',
@@ -377,11 +380,50 @@ export class VrrpAnalyzer implements Analyzer<FhrpSection> {
       profiles: [],
       group: g.group,
       ongoing,
-    });
+    };
+    const live = g.live;
+    if (live !== null && Math.abs((live.start as number) - start) < 1e-6) {
+      // Emitted on tick while the silence lasted (live view): complete it in place.
+      g.live = null;
+      Object.assign(live, e);
+      (this.sink as (EventSink & { update?(e: TimelineEvent): void }) | undefined)?.update?.(live);
+      return;
+    }
+    g.live = null;
+    this.emit(e);
   }
 
   tick(time: number): void {
     if (time > this.lastTime) this.lastTime = time;
+    // Live view: a master silent past Master_Down_Interval / the hold time is reported at once.
+    for (const g of this.groups.values()) {
+      if (g.live !== null || g.master === null || g.interval <= 0) continue;
+      const tol = this.tolerance(g);
+      if (time - g.masterLast <= tol.value) continue;
+      const route = `${g.proto.toUpperCase()} group ${g.group} on ${g.iface}${g.vlan ? ` vlan ${g.vlan}` : ''}`;
+      g.live = {
+        kind: 'heartbeat.breach',
+        time: g.masterLast,
+        severity: 'warning',
+        evidence: g.masterLastEv ? [g.masterLastEv] : [],
+        text: `${route}: no adverts from master ${g.master.addr} for more than ${round6(tol.value)} s (${tol.rule}): backups take over (ongoing)`,
+        start: g.masterLast,
+        end: null,
+        duration: null,
+        protocol: g.proto,
+        from: g.master.addr,
+        to: g.ipVersion === 6 ? (g.proto === 'vrrp' ? 'ff02::12' : 'ff02::66') : g.proto === 'hsrp' ? (g.version === 2 ? '224.0.0.102' : '224.0.0.2') : '224.0.0.18',
+        route,
+        subnet: 'same',
+        subnetRule: 'protocol',
+        tolerance: round6(tol.value),
+        missed: null,
+        profiles: [],
+        group: g.group,
+        ongoing: true,
+      };
+      this.emit(g.live);
+    }
   }
 
   finish(time: number): void {

@@ -135,4 +135,22 @@ describe('VRRP and HSRP failover', () => {
     expect(b[0]!.tolerance).toBeCloseTo(3 * (1 + 100 / 256), 6);
     expect(a.result().groups[0]).toMatchObject({ protocol: 'carp', group: 3, adverts: 9 });
   });
+
+  it('live view: the advert gap is reported on tick once past Master_Down_Interval, completed when a master speaks again', () => {
+    const emitted: { kind: string; end?: unknown }[] = [];
+    let updates = 0;
+    const a = new VrrpAnalyzer({}, { emit: (e) => emitted.push(e), update: () => updates++ } as never);
+    for (let i = 0; i < 3; i++) a.onPacket(vrrpPkt({ t: T0 + i, src: '10.0.0.2', vrid: 9, priority: 200, addrs: ['10.0.0.1'] }));
+    a.tick(T0 + 4);
+    expect(emitted.filter((e) => e.kind === 'heartbeat.breach')).toHaveLength(0);
+    a.tick(T0 + 6);
+    const b = emitted.filter((e) => e.kind === 'heartbeat.breach');
+    expect(b).toHaveLength(1);
+    expect(b[0]!.end).toBeNull();
+    a.onPacket(vrrpPkt({ t: T0 + 6.5, src: '10.0.0.3', vrid: 9, priority: 100, addrs: ['10.0.0.1'] }));
+    a.finish(T0 + 7);
+    expect(emitted.filter((e) => e.kind === 'heartbeat.breach')).toHaveLength(1);
+    expect(b[0]!.end).toBeCloseTo(T0 + 6.5, 6);
+    expect(updates).toBe(1);
+  });
 });

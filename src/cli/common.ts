@@ -162,13 +162,18 @@ export function applyDecodeAs(rules: readonly string[] | undefined, reg: Registr
 // Output.
 
 /**
- * Batched text output to a stream (stdout by default). `write` appends to a string; `maybeFlush`
- * hands it to the stream once it holds ~64 KiB, awaiting 'drain' when the stream pushes back.
- * When the far end of a pipe closes (EPIPE), `closed` becomes true and further output is dropped,
- * so a command reading a large capture into `| head` stops early and exits quietly.
+ * Batched text output to a stream (stdout by default). `write` encodes each string into a byte
+ * buffer at once (so no long-lived chain of string pieces builds up for the garbage collector);
+ * `maybeFlush` hands the bytes to the stream once ~64 KiB are waiting, awaiting 'drain' when the
+ * stream pushes back. When the far end of a pipe closes (EPIPE), `closed` becomes true and further
+ * output is dropped, so a command reading a large capture into `| head` stops early and quietly.
  */
 export class Output {
-  private buf = '';
+  private bytes: Buffer;
+  private pos = 0;
+  /** Filled buffers (and over-sized strings) waiting for the next flush. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
   closed = false;
   private readonly onError = (err: NodeJS.ErrnoException) => {
     this.closed = true;
@@ -181,31 +186,50 @@ export class Output {
     private readonly stream: NodeJS.WritableStream = process.stdout,
     private readonly limit = 1 << 16,
   ) {
+    this.bytes = Buffer.allocUnsafe(2 * limit);
     stream.on('error', this.onError);
   }
 
   write(s: string): void {
-    this.buf += s;
+    if (this.closed) return;
+    const most = 3 * s.length; // UTF-8 bytes per UTF-16 unit, at most
+    if (this.pos + most > this.bytes.length) {
+      this.retire();
+      if (most > this.bytes.length) {
+        const b = Buffer.from(s, 'utf8');
+        this.pending.push(b);
+        this.pendingBytes += b.length;
+        return;
+      }
+    }
+    this.pos += this.bytes.write(s, this.pos);
+  }
+
+  /** Move the current buffer's bytes to the pending list and start a fresh buffer. */
+  private retire(): void {
+    if (this.pos === 0) return;
+    this.pending.push(this.bytes.subarray(0, this.pos));
+    this.pendingBytes += this.pos;
+    this.bytes = Buffer.allocUnsafe(this.bytes.length);
+    this.pos = 0;
   }
 
   /** Flush when the batch is big enough; await only when the stream asks us to wait. */
   maybeFlush(): Promise<void> | undefined {
-    if (this.buf.length < this.limit) return undefined;
+    if (this.pendingBytes + this.pos < this.limit) return undefined;
     return this.flush();
   }
 
   /** Hand everything buffered to the stream, and wait while it drains. */
   async flush(): Promise<void> {
-    if (this.closed) {
-      this.buf = '';
-      return;
-    }
-    if (this.buf.length === 0) return;
-    const s = this.buf;
-    this.buf = '';
+    this.retire();
+    const parts = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    if (this.closed || parts.length === 0) return;
     let ok: boolean;
     try {
-      ok = this.stream.write(s);
+      ok = this.stream.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
     } catch (err) {
       this.onError(err as NodeJS.ErrnoException);
       return;

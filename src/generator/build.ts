@@ -22,19 +22,26 @@ export interface BuildOptions {
   registry?: Registry;
   /** Pad the frame with zeros to this length (60: the Ethernet minimum without FCS, as seen on receivers). */
   minLength?: number;
+  /** The field objects are the caller's own throw-away literals: fill child keys in place (no copy). */
+  inPlace?: boolean;
 }
 
-const childKeyCache = new Map<string, number>();
+/** Child keys of the default registry, per parent dissector then child dissector. */
+const childKeyCache = new WeakMap<object, WeakMap<object, number>>();
 
-/** The key under which `child` is registered in `table` (cached), or throw when there is none. */
+/** The key under which `child` is registered in the parent's child table (cached), or throw when there is none. */
 function childKey(reg: Registry, parent: Dissector<any, any>, child: Dissector<any, any>): number {
   const table = parent.child!.table;
-  const ck = `${table}:${child.name}`;
-  let k = reg === defaultRegistry ? childKeyCache.get(ck) : undefined;
+  const cacheable = reg === defaultRegistry;
+  let inner = cacheable ? childKeyCache.get(parent) : undefined;
+  let k = inner?.get(child);
   if (k === undefined) {
     k = reg.keyOf(table, child.name);
     if (k === undefined) throw new Error(`buildFrame: '${child.name}' is not registered in table '${table}' under '${parent.name}'; give ${parent.name}.${parent.child!.field} explicitly`);
-    if (reg === defaultRegistry) childKeyCache.set(ck, k);
+    if (cacheable) {
+      if (!inner) childKeyCache.set(parent, (inner = new WeakMap()));
+      inner.set(child, k);
+    }
   }
   return k;
 }
@@ -51,6 +58,14 @@ function ipBelow(stack: Stack, i: number): { src: number | Uint8Array; dst: numb
   return null;
 }
 
+/** Observer of every frame built (tests: the intended field values of each frame); null = off. */
+let recorder: ((stack: Stack, frame: Uint8Array) => void) | null = null;
+
+/** Record every frame built from now on (tests compare tshark's reading with the intended values); null stops. */
+export function recordBuilds(fn: ((stack: Stack, frame: Uint8Array) => void) | null): void {
+  recorder = fn;
+}
+
 /**
  * Encode `stack` (outermost first) around `payload` into one frame. A parent whose child-key field
  * (e.g. eth.type, ipv4.protocol, slow.subtype) is undefined gets the key its child is registered
@@ -65,7 +80,9 @@ export function buildFrame(stack: Stack, payload?: Uint8Array, opts: BuildOption
     let f = f0 as Record<string, unknown>;
     const below = stack[i + 1];
     if (d.child && below && f[d.child.field] === undefined) {
-      f = { ...f, [d.child.field]: childKey(reg, d, below[0]) };
+      const key = childKey(reg, d, below[0]);
+      if (opts.inPlace) f[d.child.field] = key;
+      else f = { ...f, [d.child.field]: key };
     }
     if (d.name === 'vrrp' && f.pseudo === undefined && (f.version === 3 || f.version === undefined)) {
       const ip = ipBelow(stack, i);
@@ -86,8 +103,9 @@ export function buildFrame(stack: Stack, payload?: Uint8Array, opts: BuildOption
   if (bytes.length < min) {
     const padded = new Uint8Array(min);
     padded.set(bytes);
-    return padded;
+    bytes = padded;
   }
+  if (recorder) recorder(stack, bytes);
   return bytes;
 }
 

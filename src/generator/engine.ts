@@ -54,7 +54,7 @@ interface HeapItem {
   order: number;
 }
 
-/** A min-heap of pending emissions, by time then by source order (deterministic ties). */
+/** A min-heap of pending emissions, by time then by source order (deterministic ties); sift with a hole, no allocation. */
 class EmissionHeap {
   private readonly a: HeapItem[] = [];
 
@@ -62,39 +62,50 @@ class EmissionHeap {
     return this.a.length;
   }
 
-  private less(x: HeapItem, y: HeapItem): boolean {
-    return x.e.t < y.e.t || (x.e.t === y.e.t && x.order < y.order);
-  }
-
   push(it: HeapItem): void {
     const a = this.a;
+    let i = a.length;
     a.push(it);
-    let i = a.length - 1;
+    const t = it.e.t;
+    const o = it.order;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
+      const q = a[p]!;
+      const qt = q.e.t;
+      if (qt < t || (qt === t && q.order < o)) break;
+      a[i] = q;
       i = p;
     }
+    a[i] = it;
   }
 
   pop(): HeapItem | undefined {
     const a = this.a;
     const top = a[0];
     const last = a.pop();
-    if (a.length > 0 && last) {
-      a[0] = last;
+    const n = a.length;
+    if (n > 0 && last) {
+      const t = last.e.t;
+      const o = last.order;
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
+        let m = l;
+        let mi = a[l]!;
         const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
+        if (r < n) {
+          const ri = a[r]!;
+          if (ri.e.t < mi.e.t || (ri.e.t === mi.e.t && ri.order < mi.order)) {
+            m = r;
+            mi = ri;
+          }
+        }
+        if (t < mi.e.t || (t === mi.e.t && o < mi.order)) break;
+        a[i] = mi;
         i = m;
       }
+      a[i] = last;
     }
     return top;
   }
@@ -114,7 +125,13 @@ export interface RunStats {
  * Merge `sources` by time and write every frame to `sink` (already opened). `startSec` is the epoch
  * second of scenario time 0. Sources must yield non-decreasing times; a violation is a programmer error.
  */
-export async function runSources(sources: readonly Source[], sink: FrameSink, startSec: number, interfaceCount: number): Promise<RunStats> {
+export async function runSources(
+  sources: readonly Source[],
+  sink: FrameSink,
+  startSec: number,
+  interfaceCount: number,
+  observe?: (iface: number, t: number, input: number, frame: number) => void,
+): Promise<RunStats> {
   const heap = new EmissionHeap();
   sources.forEach((src, order) => {
     const r = src.next();
@@ -135,6 +152,7 @@ export async function runSources(sources: readonly Source[], sink: FrameSink, st
     stats.packets++;
     stats.bytes += e.bytes.length;
     stats.perInterface[e.iface] = (stats.perInterface[e.iface] ?? 0) + 1;
+    if (observe) observe(e.iface, e.t, ref.input, ref.frame);
     if (e.onWrite) e.onWrite({ input: ref.input, frame: ref.frame, time: epoch(startSec, e.t) });
     const r = it.src.next();
     if (!r.done) {

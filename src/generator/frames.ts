@@ -60,8 +60,11 @@ function ipLayer(l3: L3, protocol: number): StackLayer {
   return [ipv6, { src: l3.src, dst: l3.dst as Uint8Array, nextHeader: protocol, hopLimit: l3.ttl ?? 64, trafficClass: (l3.dscp ?? 0) << 2 }];
 }
 
+const PADDED = { minLength: ETH_MIN, inPlace: true } as const;
+const UNPADDED = { inPlace: true } as const;
+
 function finish(stack: Stack, l2: L2, payload?: Uint8Array): Uint8Array {
-  return buildFrame(stack, payload, l2.pad ? { minLength: ETH_MIN } : undefined);
+  return buildFrame(stack, payload, l2.pad ? PADDED : UNPADDED);
 }
 
 /** An ARP frame (RFC 826) with the given header values. */
@@ -71,12 +74,12 @@ export function arpFrame(l2: L2, a: Pick<ArpFields, 'opcode' | 'sha' | 'spa' | '
 
 /** A LACPDU (PROTOCOLS.md §2.2) from `src` to the Slow Protocols address. */
 export function lacpFrame(src: number, f: LacpFields): Uint8Array {
-  return buildFrame([[ethernet, { dst: SLOW_PROTOCOLS_MAC, src }], [slow, {}], [lacp, f]]);
+  return buildFrame([[ethernet, { dst: SLOW_PROTOCOLS_MAC, src }], [slow, {}], [lacp, f]], undefined, UNPADDED);
 }
 
 /** A Marker or Marker Response PDU (PROTOCOLS.md §2.5). */
 export function markerFrame(src: number, f: MarkerFields): Uint8Array {
-  return buildFrame([[ethernet, { dst: SLOW_PROTOCOLS_MAC, src }], [slow, {}], [marker, f]]);
+  return buildFrame([[ethernet, { dst: SLOW_PROTOCOLS_MAC, src }], [slow, {}], [marker, f]], undefined, UNPADDED);
 }
 
 /** A UDP datagram carrying `inner` layers (e.g. mscs, knet, hsrp) and/or `payload` bytes. */

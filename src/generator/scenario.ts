@@ -33,6 +33,8 @@ export class ScenarioContext {
   readonly truth = new TruthBuilder();
   readonly interfaces: ScenarioInterface[] = [];
   readonly sources: Source[] = [];
+  /** Called for every frame written (scalars only: keep it cheap). */
+  readonly frameObservers: ((iface: number, t: number, input: number, frame: number) => void)[] = [];
   /** Run after the last frame is written (complete findings that depend on what was written). */
   readonly atEnd: ((stats: RunStats) => void)[] = [];
   /** End of the capture, µs since start. */
@@ -101,7 +103,9 @@ export async function runScenario(def: ScenarioDef, knobs: Knobs, seed: number, 
   const ctx = new ScenarioContext(knobs, seed);
   def.build(ctx);
   await sink.open(ctx.interfaces);
-  const stats = await runSources(ctx.sources, sink, ctx.startSec, ctx.interfaces.length);
+  const obs = ctx.frameObservers;
+  const observe = obs.length === 0 ? undefined : obs.length === 1 ? obs[0] : (i: number, t: number, inp: number, fr: number) => obs.forEach((o) => o(i, t, inp, fr));
+  const stats = await runSources(ctx.sources, sink, ctx.startSec, ctx.interfaces.length, observe);
   await sink.close();
   for (const f of ctx.atEnd) f(stats);
   const names = opts.reportedName();

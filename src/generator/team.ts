@@ -193,17 +193,42 @@ export function buildTeam(ctx: ScenarioContext, spec: TeamSpec): TeamRuntime {
     ifaces,
     pdus,
     lacpConfigs: configs,
-    hostUsable: (t) => {
-      const out: number[] = [];
-      for (let m = 0; m < n; m++) if (inSpans(hostCd[m]!, t)) out.push(m);
-      return out;
-    },
-    switchUsable: (t) => {
-      const out: number[] = [];
-      for (let m = 0; m < n; m++) if (inSpans(swCd[m]!, t)) out.push(m);
-      return out;
-    },
+    hostUsable: usableLookup(hostCd, n),
+    switchUsable: usableLookup(swCd, n),
     linkUp: (m, t) => !inSpans(downOf(m), t),
+  };
+}
+
+/**
+ * `t → members whose spans contain t`, as a lookup over the piecewise-constant segments between
+ * span boundaries (the same array is returned for every t of a segment: callers must not modify it).
+ */
+function usableLookup(spans: readonly Span[][], n: number): (t: number) => number[] {
+  const cuts = [...new Set(spans.flatMap((ss) => ss.flatMap((s) => [s.from, s.to])))].sort((a, b) => a - b);
+  const sets: number[][] = [];
+  const at = (t: number) => {
+    const out: number[] = [];
+    for (let m = 0; m < n; m++) if (inSpans(spans[m]!, t)) out.push(m);
+    return out;
+  };
+  // Segment i covers [cuts[i-1], cuts[i]) (segment 0 before the first cut).
+  for (let i = 0; i <= cuts.length; i++) sets.push(at(i === 0 ? (cuts[0] ?? 0) - 1 : cuts[i - 1]!));
+  let lo = -Infinity;
+  let hi = -Infinity;
+  let cur: number[] = [];
+  return (t: number) => {
+    if (t >= lo && t < hi) return cur;
+    let a = 0;
+    let b = cuts.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (cuts[mid]! <= t) a = mid + 1;
+      else b = mid;
+    }
+    lo = a === 0 ? -Infinity : cuts[a - 1]!;
+    hi = a === cuts.length ? Infinity : cuts[a]!;
+    cur = sets[a]!;
+    return cur;
   };
 }
 
@@ -268,7 +293,7 @@ class Distributor {
       const hash = isClosedForm(p) ? linuxXmitHash(p as LinuxXmitPolicy, h, this.variant) : policyHash(p, h)!;
       m = usable[memberIndex(hash, usable.length)]!;
     }
-    if (usable.length >= 2 && this.checked < 200_000) {
+    if (usable.length >= 2 && this.checked < 20_000) {
       this.checked++;
       for (const [name, c] of this.candidates) {
         if (usable[memberIndex(linuxXmitHash(c.policy, h, c.variant), usable.length)] !== m) this.candidates.delete(name);
@@ -476,7 +501,7 @@ export function planFlows(ctx: ScenarioContext, spec: TeamSpec, count: number, c
     const local = i % 2 === 0;
     return {
       mac: local ? 0x5254_0010_0000 + i + 1 : gatewayMac,
-      ip4: local ? net4 + 101 + i : (192 << 24) | (0 << 16) | (2 << 8) | (10 + i),
+      ip4: local ? net4 + 101 + i : (0xc0000200 + 10 + i) >>> 0,
       ip6: local ? ip6(0x20, 0x101 + i) : ip6(0x99, 0x10 + i),
       local,
     };
@@ -524,7 +549,15 @@ export function planFlows(ctx: ScenarioContext, spec: TeamSpec, count: number, c
 }
 
 /** member.down / member.up truth for link failures (the member's interface goes silent). */
-export function linkTruth(ctx: ScenarioContext, rt: TeamRuntime, lastSeen: (m: number, before: number) => FrameRef | null, firstSeen: (m: number, after: number) => FrameRef | null): void {
+export function linkTruth(ctx: ScenarioContext, rt: TeamRuntime, log: IfaceLog): void {
+  const lastSeen = (m: number, t: number) => log.lastBefore(rt.ifaces[m]!, t);
+  const firstSeen = (m: number, t: number) => log.firstAfter(rt.ifaces[m]!, t);
+  for (const [m, spans] of rt.spec.linkDown) {
+    for (const s of spans) {
+      log.watch(rt.ifaces[m]!, s.from);
+      log.watch(rt.ifaces[m]!, s.to);
+    }
+  }
   ctx.atEnd.push(() => {
     for (const [m, spans] of rt.spec.linkDown) {
       for (const s of spans) {
@@ -546,60 +579,41 @@ export function linkTruth(ctx: ScenarioContext, rt: TeamRuntime, lastSeen: (m: n
   });
 }
 
-/** Tracks, per interface, the written frames' times (to find last/first frames around an outage). */
+/**
+ * The last frame before and the first frame at/after given instants, per interface (for member.down
+ * lastSeen / member.up firstSeen): register the instants first, then feed every written frame.
+ */
 export class IfaceLog {
-  private readonly times: number[][] = [];
-  private readonly refs: FrameRef[][] = [];
+  private readonly probes = new Map<number, { t: number; last: FrameRef | null; first: FrameRef | null }[]>();
 
-  /** Wrap a source so every written frame is logged (only for interfaces in `watch`). */
-  wrap(src: Source, watch: ReadonlySet<number>): Source {
-    const self = this;
-    return (function* (): Generator<Emission> {
-      for (;;) {
-        const r = src.next();
-        if (r.done) return;
-        const e = r.value;
-        if (watch.has(e.iface)) {
-          const prev = e.onWrite;
-          e.onWrite = (ref) => {
-            self.log(e.iface, e.t, ref);
-            prev?.(ref);
-          };
-        }
-        yield e;
+  constructor(private readonly ctx: ScenarioContext) {
+    ctx.frameObservers.push((iface, t, input, frame) => {
+      const ps = this.probes.get(iface);
+      if (!ps) return;
+      for (const p of ps) {
+        if (t < p.t) p.last = { input, frame, time: ctx.epoch(t) };
+        else if (p.first === null) p.first = { input, frame, time: ctx.epoch(t) };
       }
-    })();
+    });
   }
 
-  log(iface: number, t: number, ref: FrameRef): void {
-    (this.times[iface] ??= []).push(t);
-    (this.refs[iface] ??= []).push(ref);
+  /** Watch instant `t` (µs) on `iface`. */
+  watch(iface: number, t: number): void {
+    const ps = this.probes.get(iface);
+    const p = { t, last: null, first: null };
+    if (ps) {
+      if (!ps.some((x) => x.t === t)) ps.push(p);
+    } else this.probes.set(iface, [p]);
   }
 
-  /** Last frame on `iface` strictly before `t` µs. */
+  /** Last frame on `iface` strictly before watched instant `t`. */
   lastBefore(iface: number, t: number): FrameRef | null {
-    const ts = this.times[iface] ?? [];
-    let lo = 0;
-    let hi = ts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ts[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo > 0 ? this.refs[iface]![lo - 1]! : null;
+    return this.probes.get(iface)?.find((p) => p.t === t)?.last ?? null;
   }
 
-  /** First frame on `iface` at or after `t` µs. */
+  /** First frame on `iface` at or after watched instant `t`. */
   firstAfter(iface: number, t: number): FrameRef | null {
-    const ts = this.times[iface] ?? [];
-    let lo = 0;
-    let hi = ts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (ts[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < ts.length ? this.refs[iface]![lo]! : null;
+    return this.probes.get(iface)?.find((p) => p.t === t)?.first ?? null;
   }
 }
 

@@ -48,9 +48,8 @@ export const mixedIncident: ScenarioDef = {
     };
     const rt = buildTeam(ctx, spec);
     const observer = new LacpObserver(ctx.truth);
-    const log = new IfaceLog();
-    const watch = new Set(rt.ifaces);
-    for (const s of lacpSources(ctx, rt, observer)) ctx.add(log.wrap(s, watch));
+    const log = new IfaceLog(ctx);
+        for (const s of lacpSources(ctx, rt, observer)) ctx.add(s);
     const plan = planFlows(ctx, spec, k.flows, 6, k.rate, 0, ctx.stream('plan'), { net4: net10, server4: roleIp });
     const staleMac = plan.clients.find((c) => c.local)!.mac;
     const staleLog = new Map<number, number>();
@@ -71,14 +70,10 @@ export const mixedIncident: ScenarioDef = {
         if (t >= takeT) staleLog.set(staleMac, ref.time);
       };
     }
-    for (const s of flowSources(ctx, rt, plan.flows)) ctx.add(log.wrap(s, watch));
+    for (const s of flowSources(ctx, rt, plan.flows)) ctx.add(s);
     ctx.atEnd.push((stats) => observer.finish(ctx.epoch(stats.last)));
-    linkTruth(
-      ctx,
-      rt,
-      (m, t) => log.lastBefore(rt.ifaces[m]!, t),
-      (m, t) => log.firstAfter(rt.ifaces[m]!, t),
-    );
+    linkTruth(ctx, rt, log);
+    log.watch(rt.ifaces[0]!, roleStop);
 
     // Heartbeats NODE1 ⇄ NODE2 on both VLANs; they happen to hash onto NIC1 both ways.
     const n2mac = 0x0015178a2201;

@@ -55,20 +55,14 @@ export function stageTeam(ctx: ScenarioContext, v: TeamVariant = {}): { rt: Team
   const spec = teamSpec(k, v);
   const rt = buildTeam(ctx, spec);
   const observer = new LacpObserver(ctx.truth);
-  const log = new IfaceLog();
-  const watch = new Set(rt.ifaces);
-  for (const s of lacpSources(ctx, rt, observer)) ctx.add(log.wrap(s, watch));
+  const log = new IfaceLog(ctx);
+    for (const s of lacpSources(ctx, rt, observer)) ctx.add(s);
   const plan = planFlows(ctx, spec, k.flows, k.clients, k.rate, k.ipv6, ctx.stream('plan'));
-  for (const s of flowSources(ctx, rt, plan.flows)) ctx.add(log.wrap(s, watch));
+  for (const s of flowSources(ctx, rt, plan.flows)) ctx.add(s);
   ctx.truth.topology = { teams: [teamTopology(spec, plan)] };
   ctx.truth.settings = { members: Object.fromEntries(spec.memberNames.map((n) => [n, spec.team])) };
   ctx.atEnd.push((stats) => observer.finish(ctx.epoch(stats.last)));
-  linkTruth(
-    ctx,
-    rt,
-    (m, t) => log.lastBefore(rt.ifaces[m]!, t),
-    (m, t) => log.firstAfter(rt.ifaces[m]!, t),
-  );
+  linkTruth(ctx, rt, log);
   for (const [m, spans] of spec.linkDown) {
     for (const s of spans) {
       ctx.truth.event(ctx.epoch(s.from), 'link.down', `${spec.memberNames[m]} loses its link`, { iface: spec.memberNames[m] });

@@ -78,3 +78,24 @@ describe('pcapng input', () => {
     expect(err[0]).toMatch(new RegExp(`^teamscope: ${cut}: byte \\d+: `));
   });
 });
+
+describe('Linux cooked v2 (SLL2) input', () => {
+  it('shows the per-packet interface index as the interface, in lines and JSON', async () => {
+    const { PcapWriter } = await import('../../src/capture/writer.js');
+    const { sll2 } = await import('../../dissectors/sll2.js');
+    const f = join(tmp, 'any.pcap');
+    const w = new PcapWriter(f, { linkType: 276, nanosecond: true });
+    const body = arp.encode({ opcode: 1, sha: NODE_A, spa: VIP, tha: 0, tpa: VIP });
+    w.writePacket(1700000000, 1, sll2.encode({ protocol: 0x0806, ifindex: 3, arphrd: 1, packetType: 4, src: NODE_A }, body));
+    w.writePacket(1700000000, 2, sll2.encode({ protocol: 0x0806, ifindex: 4, arphrd: 1, packetType: 4, src: NODE_B }, body));
+    await w.close();
+    const r = await cli(['dissect', '--time', 'epoch', f]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').map((l) => l.split(' ').slice(0, 4).join(' '))).toEqual([
+      '1 1700000000.000000001 ifindex:3 02:00:00:00:00:0a',
+      '2 1700000000.000000002 ifindex:4 02:00:00:00:00:0b',
+    ]);
+    const j = await cli(['dissect', '--json', '-c', '1', f]);
+    expect(JSON.parse(j.stdout)).toMatchObject({ iface: 'ifindex:3', layers: [{ layer: 'sll2', fields: { ifindex: 3 } }, { layer: 'arp' }] });
+  });
+});

@@ -33,6 +33,11 @@ export interface AnalyzerContext {
   readonly lacpPeriod: Float64Array;
   /** Per member: intervals when an LACP port on it was not collecting+distributing (the member was not usable). */
   readonly lacpUnusable: { from: number; to: number | null }[][];
+  /** Every LACP port: its member, actor system, and when its own state was not collecting+distributing. */
+  readonly lacpPorts: { member: number; system: number; unusable: { from: number; to: number | null }[] }[];
+  /** Actor systems seen in LACPDUs, and those of them that also carry data (the team's side, not the switch's). */
+  readonly lacpSystems: Set<number>;
+  readonly dataSystems: Set<number>;
 }
 
 /** A fresh context. */
@@ -46,5 +51,8 @@ export function newContext(settings: PipelineSettings, sink: LiveSink): Analyzer
     lacpSeen: new Uint8Array(MAX_MEMBERS),
     lacpPeriod: new Float64Array(MAX_MEMBERS),
     lacpUnusable: Array.from({ length: MAX_MEMBERS }, () => []),
+    lacpPorts: [],
+    lacpSystems: new Set(),
+    dataSystems: new Set(),
   };
 }

@@ -19,10 +19,14 @@ export const SILENCE_GAPS = 20;
 export const MIN_RATE_FOR_DOWN = 2;
 /** A flow move is classified this long after it happened (failover needs the old member's silence) (s). */
 export const CLASSIFY_DELAY = 2;
+/** Rebalancing within this long after the usable members changed is failback, not dynamic balancing (s). */
+export const FAILBACK_WINDOW = 5;
 /** Moves at most this many packets apart continue a spraying streak. */
 export const SPRAY_PACKETS = 2;
+/** …and at most this long after the previous move (s). */
+export const SPRAY_WINDOW = 0.2;
 /** A streak of this many such moves of one flow direction is spraying (balance-rr, per-packet). */
-export const SPRAY_MOVES = 3;
+export const SPRAY_MOVES = 4;
 /** At most this many flow.moved events are emitted (the rest are counted in the moves summary). */
 export const MAX_MOVE_EVENTS = 20_000;
 /** At most this many per-member splits of multi-member flows are kept (tx/rx attribution). */
@@ -73,12 +77,24 @@ export interface DistributionSection {
   moved: { flows: number; failover: number; rebalance: number; spray: number; receive: number; eventsDropped: number };
   policies: InferenceResult['policies'];
   verdict: InferenceResult['verdict'];
+  explainedBy: string[];
   conclusion: string;
   order: InferenceResult['order'];
   inference: InferenceResult['population'];
   /** Flow table capacity use and what it could not hold. */
   table: { flows: number; cap: number; capHitAt: number | null; untrackedPackets: number };
 }
+
+/** A decided (or undecidable) team side. */
+interface TeamGuess {
+  rule: 'given' | 'inferred' | 'unknown';
+  ips: Set<string>;
+  macs: Set<number>;
+  why: string;
+}
+
+/** How much an inference verdict says, for choosing the team side between two orientations. */
+const VERDICT_SCORE: Record<string, number> = { explained: 5, ambiguous: 4, consistent: 3, spraying: 3, none: 1, 'too-few-flows': 0, 'one-member': 0, 'no-traffic': 0 };
 
 interface PendingMove {
   flow: number;
@@ -90,7 +106,7 @@ interface PendingMove {
   evidence: Evidence;
 }
 
-/** Stable text of a flow direction: `proto src:sport > dst:dport` (FINDINGS.md flow.moved). */
+/** Stable text of a flow direction: `proto src:sport > dst:dport` (FINDINGS.md flow.moved; the VLAN is the event's `vlan`). */
 export function flowText(ft: FlowTable, id: number, dir: number): string {
   const kind = ft.kind(id);
   const s = dir === 0 ? 0 : 1;
@@ -114,8 +130,7 @@ export function flowText(ft: FlowTable, id: number, dir: number): string {
   };
   const hasPorts = proto === 6 || proto === 17 || proto === 132;
   const ep = (side: number) => (hasPorts ? `${addr(side)}:${ft.port(id, side)}` : addr(side));
-  const vlan = ft.vlan(id);
-  return `${pname} ${ep(s)} > ${ep(r)}${vlan >= 0 ? ` vlan ${vlan}` : ''}`;
+  return `${pname} ${ep(s)} > ${ep(r)}`;
 }
 
 function endpointText(ft: FlowTable, id: number, side: number): string {
@@ -197,6 +212,8 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   private teamGuess: number | string | null = null;
   private teamGuessFlows = 0;
   private rxMoves = 0;
+  private readonly downEvents: TimelineEvent[] = [];
+  private readonly undecided: { e: TimelineEvent; flow: number; d: number; reason: MoveReason; from: number; to: number }[] = [];
   private totalPkts = 0;
   private totalBytes = 0;
   private now = -Infinity;
@@ -227,14 +244,24 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     if (this.mDown[m] === 1) this.memberUp(m, t, pkt);
 
     const slow = s.etherType === SLOW_PROTOCOLS;
-    if (this.ctx.lacpBlocked[m] === 1 && !slow) this.blockedTraffic(m, t, pkt);
-    else if (this.mBlockedEvent[m] !== null) this.closeBlocked(m, t);
+    if (this.ctx.lacpBlocked[m] === 1) {
+      if (!slow) this.blockedTraffic(m, t, pkt);
+    } else if (this.mBlockedEvent[m] !== null) this.closeBlocked(m, t);
     if (slow) return;
 
     const ft = this.flows;
     const id = ft.lookup(s);
     if (id < 0) return;
-    if (ft.created) this.countEndpoints(id);
+    if (ft.created) {
+      this.countEndpoints(id);
+      // An LACP system that is also a data endpoint is the team's side of the link (switches' system MACs carry no data).
+      const ls = this.ctx.lacpSystems;
+      if (ls.size > 0) {
+        if (ls.has(s.ethSrc)) this.ctx.dataSystems.add(s.ethSrc);
+        if (ls.has(s.ethDst)) this.ctx.dataSystems.add(s.ethDst);
+      }
+    }
+    else if (ft.macFixed[id] !== 3) ft.addressed(id, s);
     const d = 2 * id + ft.dir;
     ft.last[id] = t;
     ft.pkts[d]! += 1;
@@ -271,6 +298,12 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     }
   }
 
+  private teamMacSet: Set<number> | null = null;
+  private givenTeamMacs(): Set<number> {
+    if (!this.teamMacSet) this.teamMacSet = new Set((this.ctx.settings.teamMacs ?? []).map(parseMacLoose).filter((x) => !Number.isNaN(x)));
+    return this.teamMacSet;
+  }
+
   /** Is the sender of flow direction d (not) the team? true: team, false: the other side, null: cannot tell. */
   private senderIsTeam(id: number, d: number): boolean | null {
     const ft = this.flows;
@@ -279,9 +312,12 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     const side = d & 1;
     const key = (sd: number): number | string => (kind === FlowKind.IPV4 ? ft.word(id, sd, 0) : endpointText(ft, id, sd));
     const given = this.ctx.settings.teamIps ?? [];
-    if (given.length > 0) {
-      const txt = endpointText(ft, id, side);
-      return given.includes(txt);
+    const givenMacs = this.givenTeamMacs();
+    if (given.length > 0 || givenMacs.size > 0) {
+      if (given.includes(endpointText(ft, id, side))) return true;
+      const mac = (sd: number) => (sd === 0 ? ft.macA[id]! : ft.macB[id]!);
+      if (givenMacs.has(mac(side))) return true;
+      return given.includes(endpointText(ft, id, 1 - side)) || givenMacs.has(mac(1 - side)) ? false : null;
     }
     if (this.teamGuess === null || this.teamGuessFlows * 2 < this.flowsCounted || this.flowsCounted < 4) return null;
     if (key(side) === this.teamGuess) return true;
@@ -316,16 +352,16 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     this.split(d, m, this.ctx.summary.length);
     const moves = ft.moves[d]!;
     if (moves < 0xffff) ft.moves[d] = moves + 1;
-    if (moves === 0) {
-      ft.moveTime[d] = t;
-      if ((ft.moves[other] ?? 0) === 0) this.movedFlows++;
-    }
-    // Spraying: a flow's packets alternate members (balance-rr): moves a packet or two apart, in a row.
+    if (moves === 0 && (ft.moves[other] ?? 0) === 0) this.movedFlows++;
+    // Spraying: a flow's packets alternate members (balance-rr): moves a packet or two apart and
+    // within SPRAY_WINDOW of each other, in a row (flowlet moves wait for idle gaps; failovers do not repeat).
     const since = ft.pkts[d]! - ft.movePkts[d]!;
+    const sinceT = t - ft.moveTime[d]!;
     ft.movePkts[d] = ft.pkts[d]!;
+    ft.moveTime[d] = t;
     const streak = ft.tightMoves[d]!;
     if (streak >= SPRAY_MOVES) return; // spraying: counted, not told again
-    const next = moves > 0 && since <= SPRAY_PACKETS ? streak + 1 : 1;
+    const next = moves > 0 && since <= SPRAY_PACKETS && sinceT <= SPRAY_WINDOW ? streak + 1 : 1;
     ft.tightMoves[d] = next;
     if (next === SPRAY_MOVES) {
       this.emitMove({ flow: id, d, from: cur, to: m, time: t, gap, evidence: evidenceOf(pkt) }, 'spray');
@@ -498,6 +534,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       };
       e.text = `${iface} went silent while other members kept carrying traffic (it carried ${e.ratePerSecond} packets/s)`;
       this.mDownEvent[m] = e;
+      this.downEvents.push(e);
       this.ctx.sink.emit(e);
     }
   }
@@ -515,8 +552,10 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       // Failover: the old member went silent, or LACP took it out of the aggregator, or it carried nothing since.
       const oldLast = this.mLast[mv.from]!;
       const within = (xs: { from: number; to: number | null }[]) => xs.some((x) => x.from <= mv.time + 0.001 && (x.to === null || x.to >= mv.time));
-      const failover = this.mDown[mv.from] === 1 || within(this.mDownList[mv.from]!) || within(this.ctx.lacpUnusable[mv.from]!) || oldLast < mv.time;
-      if (!failover) {
+      const failover = this.mDown[mv.from] === 1 || within(this.mDownList[mv.from]!) || within(this.teamUnusable(mv.from)) || oldLast < mv.time;
+      // A move soon after the set of usable members changed (a member back, LACP distributing again)
+      // is a static hash re-spreading flows (failback), not evidence of dynamic balancing.
+      if (!failover && mv.time - this.lastMembershipChange(mv.time) > FAILBACK_WINDOW) {
         if (ft.rebalanced[mv.d]! < 255) ft.rebalanced[mv.d]! += 1;
         if (mv.gap < ft.rebalanceGap[mv.d]!) ft.rebalanceGap[mv.d] = mv.gap;
       }
@@ -528,10 +567,39 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     }
   }
 
+  /**
+   * When member m could not carry the team's transmit traffic for LACP reasons: the team's own port
+   * out of the aggregator (the team's port is the one whose system also carries data); without that
+   * knowledge, any port on the member.
+   */
+  private teamUnusable(m: number): { from: number; to: number | null }[] {
+    const ds = this.ctx.dataSystems;
+    if (ds.size > 0) {
+      const own = this.ctx.lacpPorts.filter((p) => p.member === m && ds.has(p.system));
+      if (own.length > 0) return own.flatMap((p) => p.unusable);
+    }
+    return this.ctx.lacpUnusable[m]!;
+  }
+
+  /** Latest time ≤ t at which a member went silent, came back, or left or rejoined the LACP aggregator. */
+  private lastMembershipChange(t: number): number {
+    let last = -Infinity;
+    const n = this.ctx.members.count;
+    for (let m = 0; m < n; m++) {
+      for (const list of [this.mDownList[m]!, this.teamUnusable(m)])
+        for (const x of list) {
+          if (x.from <= t && x.from > last) last = x.from;
+          if (x.to !== null && x.to <= t && x.to > last) last = x.to;
+        }
+    }
+    return last;
+  }
+
   private emitMove(mv: PendingMove, reason: MoveReason): void {
     // The team decides which member its own frames leave on; the switch decides the other direction.
     // Moves of the receive direction are counted, not told as flow.moved.
-    if (this.senderIsTeam(mv.flow, mv.d) === false) {
+    const teamSends = this.senderIsTeam(mv.flow, mv.d);
+    if (teamSends === false) {
       this.rxMoves++;
       return;
     }
@@ -551,7 +619,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     }
     this.moveEvents++;
     const flow = flowText(this.flows, mv.flow, mv.d & 1);
-    this.ctx.sink.emit({
+    const ev: TimelineEvent = {
       kind: 'flow.moved',
       time: mv.time,
       severity: reason === 'rebalance' ? 'info' : 'warning',
@@ -562,7 +630,11 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       to: toName,
       reason,
       idle: Number.isFinite(mv.gap) ? mv.gap : null,
-    });
+      vlan: this.flows.vlan(mv.flow) >= 0 ? this.flows.vlan(mv.flow) : null,
+    };
+    this.ctx.sink.emit(ev);
+    // Undecided direction: checked again once the team side is known (finish).
+    if (teamSends === null && this.undecided.length < MAX_MOVE_EVENTS) this.undecided.push({ e: ev, flow: mv.flow, d: mv.d, reason, from: mv.from, to: mv.to });
   }
 
   finish(time: number): void {
@@ -578,7 +650,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   // Results
 
   /** Decide the team side: given addresses, else endpoints in ≥ half the flows and on every member. */
-  private teamSide(): { rule: 'given' | 'inferred' | 'unknown'; ips: Set<string>; macs: Set<number>; why: string } {
+  private teamSide(): TeamGuess {
     const given = this.ctx.settings;
     const ft = this.flows;
     const n = this.ctx.members.count;
@@ -625,34 +697,183 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     return { rule: 'inferred', ips, macs, why: `end of ≥ 50% of the ${total} IP flows and seen on all ${popcount(all)} members` };
   }
 
+  /**
+   * When no single address stands out (several VMs or servers behind one team), split the endpoints
+   * into the two sides of a bipartite flow graph; the side whose transmit flows a policy explains
+   * best is the team (ties: the side with fewer addresses).
+   */
+  private orient(): TeamGuess[] {
+    const ft = this.flows;
+    const adj = new Map<string, Set<string>>();
+    const limit = Math.min(ft.count, 500_000);
+    for (let id = 0; id < limit; id++) {
+      if (ft.kind(id) === FlowKind.L2 || isGroupMac(ft.macA[id]!) || isGroupMac(ft.macB[id]!)) continue;
+      const a = endpointText(ft, id, 0);
+      const b = endpointText(ft, id, 1);
+      if (a === b) return [];
+      for (const [x, y] of [
+        [a, b],
+        [b, a],
+      ] as const) {
+        let set = adj.get(x);
+        if (!set) {
+          if (adj.size >= this.ctx.settings.maxIps) return [];
+          adj.set(x, (set = new Set()));
+        }
+        set.add(y);
+      }
+    }
+    const color = new Map<string, number>();
+    const small = new Set<string>();
+    const large = new Set<string>();
+    for (const start of adj.keys()) {
+      if (color.has(start)) continue;
+      const comp: [string[], string[]] = [[], []];
+      color.set(start, 0);
+      const queue = [start];
+      while (queue.length) {
+        const x = queue.pop()!;
+        const c = color.get(x)!;
+        comp[c]!.push(x);
+        for (const y of adj.get(x) ?? []) {
+          const cy = color.get(y);
+          if (cy === undefined) {
+            color.set(y, 1 - c);
+            queue.push(y);
+          } else if (cy === c) return []; // not bipartite: no two sides
+        }
+      }
+      const [p, q] = comp[0]!.length <= comp[1]!.length ? comp : [comp[1]!, comp[0]!];
+      for (const x of p) small.add(x);
+      for (const x of q) large.add(x);
+    }
+    if (small.size === 0 || large.size === 0) return [];
+    const macsOf = (ips: Set<string>) => {
+      const macs = new Set<number>();
+      for (let id = 0; id < limit && macs.size < 64; id++) {
+        if (ft.kind(id) === FlowKind.L2) continue;
+        if (ips.has(endpointText(ft, id, 0)) && ft.macA[id]! >= 0) macs.add(ft.macA[id]!);
+        if (ips.has(endpointText(ft, id, 1)) && ft.macB[id]! >= 0) macs.add(ft.macB[id]!);
+      }
+      return macs;
+    };
+    return [
+      { rule: 'inferred', ips: small, macs: macsOf(small), why: `the side of the flows with fewer addresses (${small.size} vs ${large.size}) whose transmit flows the policy explains` },
+      { rule: 'inferred', ips: large, macs: macsOf(large), why: `the side of the flows (${large.size} addresses vs ${small.size}) whose transmit flows the policy explains` },
+    ];
+  }
+
+  /** The inference population for a team side (all directions when unknown). */
+  private population(team: TeamGuess): { txFlows: TxFlow[]; sampled: boolean } {
+    const ft = this.flows;
+    const known = team.rule !== 'unknown';
+    const txFlows: TxFlow[] = [];
+    const INFER_CAP = 200_000;
+    let sampled = false;
+    for (let id = 0; id < ft.count; id++) {
+      if (!inferable(ft, id)) continue;
+      for (let dir = 0; dir < 2; dir++) {
+        const d = 2 * id + dir;
+        if (ft.pkts[d] === 0) continue;
+        if (known && !this.isTeam(team, id, dir)) continue;
+        const dstMac = dir === 0 ? ft.macB[id]! : ft.macA[id]!;
+        if (isGroupMac(dstMac)) continue;
+        if (txFlows.length >= INFER_CAP) {
+          sampled = true;
+          continue;
+        }
+        txFlows.push({
+          id,
+          dir,
+          member: ft.firstMember[d]!,
+          time: ft.first[id]!,
+          moved: ft.moves[d]! > 0,
+          rebalanced: ft.rebalanced[d]!,
+          rebalanceGap: ft.rebalanceGap[d]!,
+          sprayed: ft.tightMoves[d]! >= SPRAY_MOVES,
+          last: { member: ft.curMember[d]!, time: ft.lastDir[d]! },
+        });
+      }
+    }
+    return { txFlows, sampled };
+  }
+
+  /** Flow moves told before the team side was known that turn out to be the receive direction. */
+  private retractReceiveMoves(team: TeamGuess): void {
+    for (const u of this.undecided) {
+      const side = u.d & 1;
+      if (this.isTeam(team, u.flow, side) || !this.isTeam(team, u.flow, 1 - side)) continue;
+      this.ctx.sink.retract?.(u.e);
+      this.moveCounts[u.reason]--;
+      this.rxMoves++;
+      if (u.reason === 'failover') {
+        for (const ev of this.downEvents) {
+          const to = ev.flowsMovedTo as Record<string, number>;
+          const name = this.ctx.members.name(u.to);
+          if (ev.iface === this.ctx.members.name(u.from) && to[name]) {
+            to[name]--;
+            if (to[name] === 0) delete to[name];
+            break;
+          }
+        }
+      }
+    }
+    this.undecided.length = 0;
+  }
+
+  /** Is side `s` of flow `id` the team? */
+  private isTeam(team: TeamGuess, id: number, s: number): boolean {
+    const ft = this.flows;
+    if (team.rule === 'unknown') return false;
+    if (ft.kind(id) === FlowKind.L2) return team.macs.has(ft.keyMac(id, s));
+    if (team.ips.size > 0 && team.ips.has(endpointText(ft, id, s))) return true;
+    return team.rule === 'given' && team.macs.has(s === 0 ? ft.macA[id]! : ft.macB[id]!);
+  }
+
   private compute(): { dist: DistributionSection; members: MemberResult[] } {
     if (this.memoResult) return this.memoResult;
     const ft = this.flows;
     const ms = this.ctx.members;
     const n = ms.count;
-    const team = this.teamSide();
+    // Members active over time for the inference epochs; a member is not usable while silent or
+    // while LACP has it out of the aggregator.
+    const downs = this.mDownList.slice(0, n).map((d, m) => [...d, ...this.teamUnusable(m)]);
+    const order = ms.ordered();
+    const active = order.filter((m) => this.mPkts[m]! > 0);
+    const names = ms.members.map((x) => x.name);
+    const run = (t: TeamGuess) => {
+      const pop = this.population(t);
+      return inferPolicies(ft, pop.txFlows, { members: active, downs, names, teamKnown: t.rule !== 'unknown', sampled: pop.sampled });
+    };
+    let team = this.teamSide();
+    let inf = run(team);
+    if (team.rule === 'unknown' && n >= 2) {
+      const score = (r: InferenceResult) => (VERDICT_SCORE[r.verdict] ?? 0) * 10 + (r.policies[0]?.explained ?? 0);
+      let best: { t: TeamGuess; r: InferenceResult } | null = null;
+      for (const t of this.orient()) {
+        const r = run(t);
+        if (VERDICT_SCORE[r.verdict]! < VERDICT_SCORE.consistent!) continue;
+        if (!best || score(r) > score(best.r)) best = { t, r };
+      }
+      if (best) {
+        team = best.t;
+        inf = best.r;
+      }
+    }
     const known = team.rule !== 'unknown';
+    if (known) this.retractReceiveMoves(team);
     const tx = new Float64Array(n * 2);
     const rx = new Float64Array(n * 2);
     const oth = new Float64Array(n * 2);
-    // Sender side of each flow direction: 1 team, 0 other.
-    const sideOf = (id: number, s: number): boolean => {
-      if (ft.kind(id) === FlowKind.L2) return team.macs.has(ft.keyMac(id, s));
-      if (team.ips.size > 0 && team.ips.has(endpointText(ft, id, s))) return true;
-      return team.rule === 'given' && team.macs.has(s === 0 ? ft.macA[id]! : ft.macB[id]!);
-    };
-    const txFlows: TxFlow[] = [];
-    const INFER_CAP = 200_000;
-    let sampled = false;
-    for (let id = 0; id < ft.count; id++) {
-      const aTeam = known && sideOf(id, 0);
-      const bTeam = known && sideOf(id, 1);
-      for (let dir = 0; dir < 2; dir++) {
-        const d = 2 * id + dir;
-        if (ft.pkts[d] === 0) continue;
-        const senderTeam = dir === 0 ? aTeam : bTeam;
-        const receiverTeam = dir === 0 ? bTeam : aTeam;
-        if (known) {
+    if (known) {
+      for (let id = 0; id < ft.count; id++) {
+        const aTeam = this.isTeam(team, id, 0);
+        const bTeam = this.isTeam(team, id, 1);
+        for (let dir = 0; dir < 2; dir++) {
+          const d = 2 * id + dir;
+          if (ft.pkts[d] === 0) continue;
+          const senderTeam = dir === 0 ? aTeam : bTeam;
+          const receiverTeam = dir === 0 ? bTeam : aTeam;
           const target = senderTeam ? tx : receiverTeam ? rx : oth;
           const mask = ft.members[d]!;
           if ((mask & (mask - 1)) === 0) {
@@ -671,35 +892,8 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
             }
           }
         }
-        // Inference population: the team's transmit directions (all directions when the team is unknown).
-        if (known && !senderTeam) continue;
-        const dstMac = dir === 0 ? ft.macB[id]! : ft.macA[id]!;
-        if (isGroupMac(dstMac)) continue;
-        if (txFlows.length >= INFER_CAP) {
-          sampled = true;
-          continue;
-        }
-        if (!inferable(ft, id)) continue;
-        txFlows.push({
-          id,
-          dir,
-          member: ft.firstMember[d]!,
-          time: ft.first[id]!,
-          moved: ft.moves[d]! > 0,
-          rebalanced: ft.rebalanced[d]!,
-          rebalanceGap: ft.rebalanceGap[d]!,
-          sprayed: ft.tightMoves[d]! >= SPRAY_MOVES,
-          last: { member: ft.curMember[d]!, time: ft.lastDir[d]! },
-        });
       }
     }
-    // Members active over time for the inference epochs (down intervals split them).
-    // A member is not usable while silent or while LACP has it out of the aggregator.
-    const downs = this.mDownList.slice(0, n).map((d, m) => [...d, ...this.ctx.lacpUnusable[m]!]);
-    const order = ms.ordered();
-    const active = order.filter((m) => this.mPkts[m]! > 0);
-    const inf = inferPolicies(ft, txFlows, { members: active, downs, names: ms.members.map((x) => x.name), teamKnown: known, sampled });
-
     const members: MemberResult[] = [];
     for (const m of order) {
       const id = ms.members[m]!;
@@ -742,6 +936,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       moved: { flows: this.movedFlows, ...this.moveCounts, receive: this.rxMoves, eventsDropped: this.moveDropped },
       policies: inf.policies,
       verdict: inf.verdict,
+      explainedBy: inf.explainedBy,
       conclusion: inf.conclusion,
       order: inf.order,
       inference: inf.population,

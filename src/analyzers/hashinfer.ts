@@ -62,6 +62,10 @@ export interface PolicyResult {
   chance?: number;
   /** Closed form: member order (usable array) per epoch, for the largest epoch. */
   order?: string[];
+  /** Closed form that fits: whether it fits with the members in capture order (the usual enslave order). */
+  naturalOrder?: boolean;
+  /** Closed form: distinct hash inputs tested (flows with the same hash are one test). */
+  inputs?: number;
 }
 
 export type Verdict = 'explained' | 'ambiguous' | 'consistent' | 'spraying' | 'none' | 'one-member' | 'too-few-flows' | 'no-traffic';
@@ -69,6 +73,8 @@ export type Verdict = 'explained' | 'ambiguous' | 'consistent' | 'spraying' | 'n
 export interface InferenceResult {
   policies: PolicyResult[];
   verdict: Verdict;
+  /** The candidates that explain the traffic (names, with the kernel variants that compute alike). */
+  explainedBy: string[];
   conclusion: string;
   order: string[] | null;
   /** flows: distinct flow directions; epochs[].flows: samples (a flow that lived into another set of usable members counts in both). */
@@ -233,6 +239,8 @@ function evaluateClosed(c: PolicyCandidate, eps: Epoch[], names: string[]): Poli
   let total = 0;
   let explained = 0;
   let logChance = 0;
+  let inputs = 0;
+  let natural = true;
   let order: string[] | undefined;
   for (const e of eps) {
     const n = e.members.length;
@@ -245,15 +253,22 @@ function evaluateClosed(c: PolicyCandidate, eps: Epoch[], names: string[]): Poli
     const pos = new Map<number, number>();
     e.members.forEach((m, i) => pos.set(m, i));
     const counts = Array.from({ length: n }, () => new Array<number>(n).fill(0));
+    // Flows with the same hash are one test, not several (e.g. every flow to one gateway MAC under layer2).
+    const distinct = new Set<number>();
     for (const { f, member } of e.flows) {
       const h = c.hash!(f);
+      distinct.add(h);
       const r = h % n;
       counts[r]![pos.get(member)!]!++;
     }
     const { score, perm } = bestAssignment(counts, n);
     explained += score;
+    inputs += distinct.size;
+    let nat = 0;
+    for (let r = 0; r < n; r++) nat += counts[r]![r]!;
+    if (nat !== score) natural = false;
     // P(random uniform members fit some permutation perfectly) ≤ n! · n^-F.
-    logChance += Math.log(factorial(n)) - e.flows.length * Math.log(n);
+    logChance += Math.log(factorial(n)) - distinct.size * Math.log(n);
     if (!order) {
       order = new Array<string>(n);
       perm.forEach((j, r) => (order![r] = names[e.members[j]!] ?? `member${e.members[j]}`));
@@ -270,9 +285,11 @@ function evaluateClosed(c: PolicyCandidate, eps: Epoch[], names: string[]): Poli
     flows: total,
     explainedFlows: explained,
   };
+  r.inputs = inputs;
   if (consistent) {
     r.chance = Math.min(1, Math.exp(logChance));
     r.order = order;
+    r.naturalOrder = natural;
   }
   return r;
 }
@@ -345,7 +362,8 @@ function evaluateDynamic(eps: Epoch[]): PolicyResult {
 const pct = (x: number) => `${(100 * x).toFixed(x === 1 || x === 0 ? 0 : 1)}%`;
 
 /** Run every candidate over the population and say what explains the traffic. */
-export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: InferOptions, candidates: readonly PolicyCandidate[] = POLICY_CANDIDATES): InferenceResult {
+export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], given: InferOptions, candidates: readonly PolicyCandidate[] = POLICY_CANDIDATES): InferenceResult {
+  const opt = given;
   const eps = epochs(ft, flows, opt);
   const popFlows = new Set(eps.flatMap((e) => e.flows.map((x) => x.x))).size;
   const population = {
@@ -356,9 +374,9 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
   };
   const dir = opt.teamKnown ? 'transmit flows of the team' : 'flow directions (team side unknown)';
   if (opt.members.length < 2) {
-    return { policies: [], verdict: 'one-member', conclusion: 'one member only: the capture cannot tell the hash policy', order: null, population };
+    return { policies: [], verdict: 'one-member', explainedBy: [], conclusion: 'one member only: the capture cannot tell the hash policy', order: null, population };
   }
-  if (popFlows === 0) return { policies: [], verdict: 'no-traffic', conclusion: `no unicast ${dir} to infer a policy from`, order: null, population };
+  if (popFlows === 0) return { policies: [], verdict: 'no-traffic', explainedBy: [], conclusion: `no unicast ${dir} to infer a policy from`, order: null, population };
   const used = new Set<number>();
   for (const e of eps) for (const x of e.flows) used.add(x.member);
   if (used.size === 1) {
@@ -367,6 +385,7 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
     return {
       policies: [],
       verdict: 'one-member',
+      explainedBy: [],
       conclusion: alone
         ? `only ${only} was usable while the team sent (the other members were silent or not collecting+distributing): the capture cannot tell the policy`
         : `all ${popFlows} ${dir} went out on ${only}: active-backup, or every flow hashed alike — the capture cannot tell the policy`,
@@ -379,6 +398,7 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
     return {
       policies: [],
       verdict: 'spraying',
+      explainedBy: [],
       conclusion: `${sprayed} of the ${popFlows} ${dir} alternate members packet by packet: round robin (Linux balance-rr, teamd roundrobin), not a flow hash — expect reordering`,
       order: null,
       population,
@@ -397,17 +417,23 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
     return {
       policies,
       verdict: 'too-few-flows',
+      explainedBy: [],
       conclusion: `only ${popFlows} ${dir} over ${n} members (need ≥ ${minFlows}): too few to tell the hash policy`,
       order: null,
       population,
     };
   }
-  const exact = policies.filter((p) => p.closedForm && p.consistent && (p.chance ?? 1) < MAX_CHANCE);
+  const fits = policies.filter((p) => p.closedForm && p.consistent && (p.chance ?? 1) < MAX_CHANCE);
+  // Several fit: those that fit with the members in capture order (how bonds usually enslave) first.
+  const natural = fits.filter((p) => p.naturalOrder);
+  const exact = natural.length > 0 ? natural : fits;
+  const otherOrder = natural.length > 0 ? fits.filter((p) => !p.naturalOrder) : [];
   if (rebalancedFlows > 0 && dynamic.consistent) {
     const start = exact.length ? ` (at flow start they follow ${exact[0]!.title})` : '';
     return {
       policies,
       verdict: 'consistent',
+      explainedBy: [],
       conclusion: `${rebalancedFlows} of the ${popFlows} ${dir} moved to another member after an idle gap while their member stayed up${start}: dynamic balancing (Windows Dynamic flowlets, teamd tx_balancer or OVS SLB rebalancing), not a static hash`,
       order: null,
       population,
@@ -425,11 +451,25 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
       .map((ps) => (ps.length === 1 ? ps[0]!.title : `${ps[0]!.title} (or ${ps.length - 1} kernel variant${ps.length > 2 ? 's' : ''} that predict alike)`))
       .join(', ');
     const verdict: Verdict = fams.size === 1 ? 'explained' : 'ambiguous';
+    const also = otherOrder.length ? `; ${otherOrder.map((p) => p.title).join(', ')} also fit${otherOrder.length === 1 ? 's' : ''}, but only with another member order` : '';
     const conclusion =
       verdict === 'explained'
-        ? `${names} predicts the member of all ${popFlows} ${dir} (member order ${exact[0]!.order?.join(', ')})`
-        : `${names} all predict every one of the ${popFlows} ${dir}: the capture cannot tell them apart`;
-    return { policies, verdict, conclusion, order: exact[0]!.order ?? null, population };
+        ? `${names} predicts the member of all ${popFlows} ${dir} (member order ${exact[0]!.order?.join(', ')})${also}`
+        : `${names} all predict every one of the ${popFlows} ${dir}: the capture cannot tell them apart${also}`;
+    const explainedBy = exact.flatMap((p) => [p.name, ...(candidates.find((c) => c.name === p.name)?.aliases ?? [])]);
+    return { policies, verdict, explainedBy, conclusion, order: exact[0]!.order ?? null, population };
+  }
+  const lucky = policies.filter((p) => p.closedForm && p.consistent);
+  if (lucky.length > 0) {
+    const p = lucky[0]!;
+    return {
+      policies,
+      verdict: 'too-few-flows',
+      explainedBy: [],
+      conclusion: `${lucky.map((x) => x.title).join(', ')} fit${lucky.length === 1 ? 's' : ''} every one of the ${popFlows} ${dir}, but they give only ${p.inputs} distinct hash inputs: random member choices would fit as well ${(100 * (p.chance ?? 1)).toFixed(1)}% of the time — too few to be sure`,
+      order: null,
+      population,
+    };
   }
   const keyed = policies.filter((p) => !p.closedForm && p.consistent && (p.testableGroups ?? 0) > 0);
   if (keyed.length > 0) {
@@ -437,6 +477,7 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
     return {
       policies,
       verdict: 'consistent',
+      explainedBy: [],
       conclusion: `no closed-form policy predicts the members, but the mapping is consistent with ${keyed.map((p) => p.title).join(', ')} (${coarsest.testableGroups} groups of flows sharing a key stayed on one member)`,
       order: null,
       population,
@@ -448,6 +489,7 @@ export function inferPolicies(ft: FlowTable, flows: readonly TxFlow[], opt: Infe
   return {
     policies,
     verdict: 'none',
+    explainedBy: [],
     conclusion: `${stable}no candidate policy predicts the members of the ${popFlows} ${dir}; the closest, ${best.title}, explains ${pct(best.explained)}`,
     order: null,
     population,

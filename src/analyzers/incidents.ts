@@ -199,13 +199,16 @@ function phrase(kind: string, es: TimelineEvent[]): string {
     case 'heartbeat.near-miss': {
       const missed = es.reduce((a, x) => a + (typeof x.missed === 'number' ? x.missed : 0), 0);
       const what = kind === 'heartbeat.breach' ? 'missed' : 'nearly missed';
-      return `heartbeats ${e.from} → ${e.to}${e.route ? ` (${String(e.route)})` : ''} ${what} ${missed} (${secs(e.duration)})`;
+      const route = typeof e.route === 'string' && !e.route.includes(String(e.from)) ? ` via ${e.route}` : '';
+      return `heartbeats ${e.from} → ${e.to}${route} ${what} ${missed} (${secs(e.duration)})`;
     }
     case 'arp.takeover': {
       const stale = Array.isArray(e.stale) ? (e.stale as { until?: number }[]) : [];
       const staleFor = stale.length ? Math.max(...stale.map((s) => (typeof s.until === 'number' ? s.until - e.time : 0))) : 0;
       return `${e.ip} taken over by ${e.toMac} with ${e.garps} GARP${e.garps === 1 ? '' : 's'}${stale.length ? `, ${stale.length} host${stale.length === 1 ? '' : 's'} stale for ${secs(staleFor)}` : ''}${e.virtual ? ` (${String(e.virtual)})` : ''}`;
     }
+    case 'heartbeat.pair-down':
+      return `all ${Array.isArray(e.routes) ? e.routes.length : ''} routes ${e.from} ⇄ ${e.to} down at once (${secs(e.duration)})`;
     case 'arp.conflict':
       return `ARP conflict on ${e.ip} (${Array.isArray(e.macs) ? e.macs.join(' vs ') : ''})`;
     case 'arp.flipflop':

@@ -204,6 +204,8 @@ class Port {
   gapCount = 0;
   maxGap = 0;
   upAt: number | null = null;
+  /** When this port's own state was not collecting+distributing. */
+  readonly unusable: { from: number; to: number | null }[] = [];
   readonly open = new Map<string, OpenCondition>();
   readonly problemIdx: number[] = [];
   readonly prefix: string;
@@ -297,6 +299,8 @@ export class LacpAnalyzer implements Analyzer<LacpSection> {
       this.ports.set(key, p);
       this.portList.push(p);
       this.ctx.lacpSeen[m] = 1;
+      this.ctx.lacpSystems.add(l.actorSystem);
+      this.ctx.lacpPorts.push({ member: m, system: l.actorSystem, unusable: p.unusable });
     }
     const ev = evidenceOf(pkt);
     const prevA = p.actorState;
@@ -399,15 +403,22 @@ export class LacpAnalyzer implements Analyzer<LacpSection> {
     this.teamChecks(p, t, ev);
 
     const isCD = (a & cd) === cd;
+    // This port's own usability (its first LACPDU out of the aggregator: take it that it was so before).
+    const lastU = p.unusable[p.unusable.length - 1];
+    if (!isCD && (!lastU || lastU.to !== null)) {
+      if (p.unusable.length < MAX_STATES_PER_PORT) p.unusable.push({ from: p.pdus === 1 ? -Infinity : t, to: null });
+    } else if (isCD && lastU && lastU.to === null) lastU.to = t;
     if (!isCD) p.upAt = null;
     else if (p.upAt === null) p.upAt = t;
     const wasBlocked = this.ctx.lacpBlocked[m] === 1;
     const blocked = this.blocked(m);
     this.ctx.lacpBlocked[m] = blocked ? 1 : 0;
+    // This port's first LACPDU shows it out of the aggregator: take it that it was so before too.
+    const firstOfPort = p.pdus === 1 && (a & (LacpState.COLLECTING | LacpState.DISTRIBUTING)) !== (LacpState.COLLECTING | LacpState.DISTRIBUTING);
     if (blocked !== wasBlocked) {
       const list = this.ctx.lacpUnusable[m]!;
       if (blocked) {
-        if (list.length < MAX_STATES_PER_PORT) list.push({ from: t, to: null });
+        if (list.length < MAX_STATES_PER_PORT) list.push({ from: firstOfPort ? -Infinity : t, to: null });
       } else {
         const open = list[list.length - 1];
         if (open && open.to === null) open.to = t;

@@ -5,6 +5,8 @@ import type { EventSink, TimelineEvent } from './types.js';
 /** A live consumer of events (`teamscope live`): `emit` as they happen, `update` when an open interval closes. */
 export interface LiveSink extends EventSink {
   update?(e: TimelineEvent): void;
+  /** An emitted event turned out not to hold (e.g. a flow move of the receive direction once the team side is known). */
+  retract?(e: TimelineEvent): void;
 }
 
 /** Keep at most this many events in one run (a capture full of flaps must not exhaust memory). */
@@ -35,9 +37,16 @@ export class Timeline implements LiveSink {
     this.live?.update?.(e);
   }
 
-  /** Events in time order (stable: equal times keep emission order). */
+  private readonly retracted = new Set<TimelineEvent>();
+
+  retract(e: TimelineEvent): void {
+    this.retracted.add(e);
+    this.live?.retract?.(e);
+  }
+
+  /** Events in time order (stable: equal times keep emission order), retracted ones left out. */
   sorted(): TimelineEvent[] {
-    return sortEvents(this.events);
+    return sortEvents(this.retracted.size ? this.events.filter((e) => !this.retracted.has(e)) : this.events);
   }
 
   notes(): string[] {

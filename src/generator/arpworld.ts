@@ -160,14 +160,14 @@ export function* clientTraffic(
     if (t >= ctx.end) return;
     const mac = cachedAt(cache, t);
     if (mac === null) continue;
-    const req = udpFrame({ src: client.mac, dst: mac, pad: true, ...v }, { src: client.ip, dst: service, ttl: 64, id: (id = (id + 1) & 0xffff) }, sport, svcPort, [], zeroPayload(rng.int(40, 200)));
+    const req = udpFrame({ src: client.mac, dst: mac, pad: true, ...v }, { src: client.ip, dst: service, ttl: 64, id: (id = (id + 1) & 0xffff) }, sport, svcPort, [], zeroPayload(rng.int(24, 120)));
     const w = logs.toMac;
     const at = t;
     yield { t, iface, bytes: req, onWrite: w && w.mac === mac && t >= w.from ? () => w.log.add(client.mac, ctx.epoch(at)) : undefined };
     if (alive(mac, t)) {
       const rt = t + us(rng.uniform(0.0002, 0.002));
       if (rt >= ctx.end) return;
-      const resp = udpFrame({ src: mac, dst: client.mac, ...v }, { src: service, dst: client.ip, ttl: 64, id: (id * 3) & 0xffff }, svcPort, sport, [], zeroPayload(rng.int(100, 1200)));
+      const resp = udpFrame({ src: mac, dst: client.mac, ...v }, { src: service, dst: client.ip, ttl: 64, id: (id * 3) & 0xffff }, svcPort, sport, [], zeroPayload(rng.int(40, 300)));
       yield { t: rt, iface, bytes: resp, onWrite: (ref) => logs.owners.add(mac, ref) };
       t = rt;
     }

@@ -18,6 +18,8 @@ export interface Knobs {
   flows: number;
   /** Mean packets per second per flow. */
   rate: number;
+  /** TCP payload of a full data segment (bytes); smaller payloads make smaller captures. */
+  mss: number;
   /** Share of IPv6 flows (0..1). */
   ipv6: number;
   /** 802.1Q VLAN id on data frames (0 = untagged). */
@@ -90,6 +92,7 @@ export const KNOBS: readonly KnobSpec[] = [
   { key: 'duration', flag: '--duration <s>', description: 'capture length in seconds', parse: num('duration', 1, 86400) },
   { key: 'flows', flag: '--flows <n>', description: 'number of flows', parse: int('flows', 0, 1_000_000) },
   { key: 'rate', flag: '--rate <pps>', description: 'mean packets per second per flow', parse: num('rate', 0.01, 100000) },
+  { key: 'mss', flag: '--mss <bytes>', description: 'TCP payload of full data segments (64-8960)', parse: int('mss', 64, 8960) },
   { key: 'ipv6', flag: '--ipv6 <share>', description: 'share of IPv6 flows, 0..1', parse: num('ipv6', 0, 1) },
   { key: 'vlan', flag: '--vlan <id>', description: '802.1Q VLAN id on data frames (0 = untagged)', parse: int('vlan', 0, 4094) },
   { key: 'lacpRate', flag: '--lacp-rate <rate>', description: "the team's LACP rate: fast or slow", parse: oneOf('lacp-rate', ['fast', 'slow'] as const) },
@@ -124,6 +127,7 @@ export const DEFAULT_KNOBS: Knobs = {
   duration: 60,
   flows: 16,
   rate: 20,
+  mss: 1448,
   ipv6: 0,
   vlan: 0,
   lacpRate: 'fast',

@@ -317,7 +317,7 @@ export function flowSources(ctx: ScenarioContext, rt: TeamRuntime, flows: readon
   const dist = new Distributor(rt);
   const spec = rt.spec;
   const os = osOf(spec.policy);
-  const mss = opts.mss ?? 1448;
+  const mss = opts.mss ?? ctx.knobs.mss;
   const vlan = spec.vlan > 0 ? spec.vlan : undefined;
   ctx.atEnd.push(() => {
     ctx.truth.policy = {
@@ -466,11 +466,11 @@ function* flowSource(ctx: ScenarioContext, rt: TeamRuntime, dist: Distributor, f
     t += Math.max(1, us(rng.exp(meanGap)));
     if (t >= ctx.end) return;
     if (rng.chance(flow.outShare)) {
-      const len = flow.proto === 6 ? (rng.chance(0.8) ? mss : rng.int(40, mss)) : rng.int(60, 1200);
+      const len = flow.proto === 6 ? (rng.chance(0.8) ? mss : rng.int(40, mss)) : rng.int(60, Math.max(60, Math.min(1200, mss)));
       const e = out(t, len, 0x18);
       if (e) yield e;
     } else {
-      const len = flow.proto === 6 ? (rng.chance(0.7) ? 0 : rng.int(20, 400)) : rng.int(60, 600);
+      const len = flow.proto === 6 ? (rng.chance(0.7) ? 0 : rng.int(20, Math.max(20, Math.min(400, mss)))) : rng.int(60, Math.max(60, Math.min(600, mss)));
       const e = inb(t, len, len > 0 ? 0x18 : 0x10);
       if (e) yield e;
     }

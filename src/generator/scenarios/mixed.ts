@@ -18,7 +18,7 @@ export const mixedIncident: ScenarioDef = {
   title: 'Mixed incident: member failure, heartbeat breach and IP takeover within a minute',
   description:
     "NODE1 (Windows, LBFO LACP team Team1 = NIC1 + NIC2, Address Hash) serves a SQL role on 10.0.0.60 (VLAN 10) and exchanges cluster heartbeats with NODE2 on VLAN 10 and VLAN 20; the capture is taken on NODE1's two team members. At --fail-at NIC2 loses its link (its flows fail over to NIC1); 2 s later the switch stops forwarding the cluster traffic between the nodes for 25 s (both routes silent, past the 20 × 1 s threshold); NODE1 loses quorum and stops the role, and NODE2 brings 10.0.0.60 online with Windows-style gratuitous ARPs while one client keeps sending to NODE1's MAC; NIC2 returns later and LACP renegotiates. Truth: member.down/up, flow.moved, lacp.state, two heartbeat.breach (all routes down), arp.takeover with a stale host, and the incident that groups them.",
-  knobs: ['failAt', 'duration', 'flows', 'rate', 'start'],
+  knobs: ['failAt', 'duration', 'flows', 'rate', 'mss', 'start'],
   defaults: { duration: 90, failAt: 20, flows: 12, rate: 15, members: 2, policy: 'win-4tuple', mode: 'lacp', clients: 6 },
   build(ctx) {
     const k = ctx.knobs;

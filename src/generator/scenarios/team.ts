@@ -10,7 +10,7 @@ import { IfaceLog, SWITCH, type TeamRuntime, type TeamSpec, buildTeam, flowSourc
 import { ev, macStr, t6 } from '../truth.js';
 import type { Span } from '../lacp.js';
 
-const TEAM_KNOBS: (keyof Knobs)[] = ['members', 'policy', 'mode', 'kernel', 'duration', 'flows', 'rate', 'ipv6', 'vlan', 'lacpRate', 'switchLacpRate', 'clients', 'start'];
+const TEAM_KNOBS: (keyof Knobs)[] = ['members', 'policy', 'mode', 'kernel', 'duration', 'flows', 'rate', 'mss', 'ipv6', 'vlan', 'lacpRate', 'switchLacpRate', 'clients', 'start'];
 
 /** Everything a team scenario variant may change. */
 interface TeamVariant {
@@ -118,7 +118,7 @@ export const lacpNegotiation: ScenarioDef = {
   title: 'LACP negotiation from Defaulted to collecting/distributing',
   description:
     'Every member of an LACP team comes up at the start of the capture: LACPDUs go from Defaulted/Expired with an unknown partner, through partner recorded and Synchronization (after Aggregate_Wait_Time 2 s), to Collecting+Distributing on both ends; data flows start only once a member distributes. Truth: every lacp.state change of both ends.',
-  knobs: ['members', 'policy', 'kernel', 'duration', 'flows', 'rate', 'lacpRate', 'switchLacpRate', 'clients', 'start'],
+  knobs: ['members', 'policy', 'kernel', 'duration', 'flows', 'rate', 'mss', 'lacpRate', 'switchLacpRate', 'clients', 'start'],
   defaults: { duration: 20, flows: 8, mode: 'lacp' },
   build(ctx) {
     const starts = Array.from({ length: ctx.knobs.members }, (_, m) => us(0.2 + 0.05 * m));

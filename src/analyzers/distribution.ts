@@ -182,7 +182,6 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   private readonly mDownEvent: (TimelineEvent | null)[] = new Array(MAX_MEMBERS).fill(null);
   private readonly mDownList: { from: number; to: number | null }[][] = Array.from({ length: MAX_MEMBERS }, () => []);
   /** Packets in the current one-second window and a smoothed rate (pkt/s). */
-  private readonly mWin = new Float64Array(MAX_MEMBERS);
   private readonly mRate = new Float64Array(MAX_MEMBERS);
   private readonly mBlocked = new Float64Array(MAX_MEMBERS);
   private readonly mBlockedEvent: (TimelineEvent | null)[] = new Array(MAX_MEMBERS).fill(null);
@@ -191,7 +190,12 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   // Per member series.
   private bStart = NaN;
   private bWidth = 1;
-  private bEnd = NaN;
+  private bEnd = -Infinity;
+  private readonly snapPkts = new Float64Array(MAX_MEMBERS);
+  private readonly snapBytes = new Float64Array(MAX_MEMBERS);
+  private readonly winPkts = new Float64Array(MAX_MEMBERS);
+  private lastMember = 0;
+  private lastLen = 0;
   private bIdx = 0;
   private readonly bPkts = new Float64Array(MAX_MEMBERS * MAX_BUCKETS);
   private readonly bBytes = new Float64Array(MAX_MEMBERS * MAX_BUCKETS);
@@ -214,8 +218,6 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   private rxMoves = 0;
   private readonly downEvents: TimelineEvent[] = [];
   private readonly undecided: { e: TimelineEvent; flow: number; d: number; reason: MoveReason; from: number; to: number }[] = [];
-  private totalPkts = 0;
-  private totalBytes = 0;
   private now = -Infinity;
   private ended = false;
   private memoResult: { dist: DistributionSection; members: MemberResult[] } | null = null;
@@ -225,22 +227,22 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   }
 
   onPacket(pkt: Packet): void {
-    const s = this.ctx.summary.fill(pkt);
+    const s = this.ctx.summary;
+    if (s.pkt !== pkt) s.fill(pkt);
     const m = this.ctx.members.resolve(s);
     const t = pkt.time;
     const len = s.length;
-    this.totalPkts++;
-    this.totalBytes += len;
-    this.mPkts[m]! += 1;
+    // Per member: packets, bytes, last time (per-second rates and the series come from these at ticks).
+    const np = (this.mPkts[m]! += 1);
     this.mBytes[m]! += len;
-    if (Number.isNaN(this.mFirst[m]!)) this.mFirst[m] = t;
+    if (np === 1) this.mFirst[m] = t;
     this.mLast[m] = t;
-    this.mWin[m]! += 1;
     if (t > this.now) this.now = t;
-    if (t >= this.bEnd || Number.isNaN(this.bEnd)) this.advanceBucket(t);
-    const bi = m * MAX_BUCKETS + this.bIdx;
-    this.bPkts[bi]! += 1;
-    this.bBytes[bi]! += len;
+    if (t >= this.bEnd) {
+      this.lastMember = m;
+      this.lastLen = len;
+      this.advanceBucket(t);
+    }
     if (this.mDown[m] === 1) this.memberUp(m, t, pkt);
 
     const slow = s.etherType === SLOW_PROTOCOLS;
@@ -263,7 +265,6 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     }
     else if (ft.macFixed[id] !== 3) ft.addressed(id, s);
     const d = 2 * id + ft.dir;
-    ft.last[id] = t;
     ft.pkts[d]! += 1;
     ft.bytes[d]! += len;
     const cur = ft.curMember[d]!;
@@ -393,17 +394,32 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     }
   }
 
+  /** Put what each member carried since the last snapshot into the current bucket. */
+  private flushBucket(): void {
+    const o = this.bIdx;
+    for (let m = 0; m < this.ctx.members.count; m++) {
+      this.bPkts[m * MAX_BUCKETS + o]! += this.mPkts[m]! - this.snapPkts[m]!;
+      this.bBytes[m * MAX_BUCKETS + o]! += this.mBytes[m]! - this.snapBytes[m]!;
+      this.snapPkts[m] = this.mPkts[m]!;
+      this.snapBytes[m] = this.mBytes[m]!;
+    }
+  }
+
+  /** Time passed the current bucket: account it and move to the bucket of `t` (per-packet cost: none). */
   private advanceBucket(t: number): void {
     if (Number.isNaN(this.bStart)) {
       this.bStart = Math.floor(t);
       this.bWidth = 1;
       this.winStart = this.bStart;
+    } else {
+      // The packet that crossed is already counted: keep it for the next bucket.
+      this.mPkts[this.lastMember]! -= 1;
+      this.mBytes[this.lastMember]! -= this.lastLen;
+      this.flushBucket();
+      this.mPkts[this.lastMember]! += 1;
+      this.mBytes[this.lastMember]! += this.lastLen;
     }
-    if (t < this.bStart) {
-      this.bIdx = 0; // out-of-order frame before the start: count it in the first bucket
-      return;
-    }
-    let idx = Math.floor((t - this.bStart) / this.bWidth);
+    let idx = Math.max(0, Math.floor((t - this.bStart) / this.bWidth));
     while (idx >= MAX_BUCKETS) {
       // Halve the resolution: merge bucket pairs for every member.
       for (let m = 0; m < MAX_MEMBERS; m++) {
@@ -490,9 +506,9 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     if (!Number.isNaN(this.winStart) && time - this.winStart >= 1) {
       const span = time - this.winStart;
       for (let m = 0; m < this.ctx.members.count; m++) {
-        const r = this.mWin[m]! / span;
+        const r = (this.mPkts[m]! - this.winPkts[m]!) / span;
         this.mRate[m] = this.mRate[m] === 0 ? r : 0.7 * this.mRate[m]! + 0.3 * r;
-        this.mWin[m] = 0;
+        this.winPkts[m] = this.mPkts[m]!;
       }
       this.winStart = time;
     }
@@ -832,6 +848,13 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
 
   private compute(): { dist: DistributionSection; members: MemberResult[] } {
     if (this.memoResult) return this.memoResult;
+    if (!Number.isNaN(this.bStart)) this.flushBucket();
+    let totalPkts = 0;
+    let totalBytes = 0;
+    for (let m = 0; m < this.ctx.members.count; m++) {
+      totalPkts += this.mPkts[m]!;
+      totalBytes += this.mBytes[m]!;
+    }
     const ft = this.flows;
     const ms = this.ctx.members;
     const n = ms.count;
@@ -910,7 +933,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
         macs: id.macs,
         packets: this.mPkts[m]!,
         bytes: this.mBytes[m]!,
-        share: { packets: this.totalPkts ? this.mPkts[m]! / this.totalPkts : 0, bytes: this.totalBytes ? this.mBytes[m]! / this.totalBytes : 0 },
+        share: { packets: totalPkts ? this.mPkts[m]! / totalPkts : 0, bytes: totalBytes ? this.mBytes[m]! / totalBytes : 0 },
         flows: this.mFlows[m]!,
         first: Number.isNaN(this.mFirst[m]!) ? null : this.mFirst[m]!,
         last: Number.isNaN(this.mLast[m]!) ? null : this.mLast[m]!,
@@ -927,8 +950,8 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     const loadB = members.map((x) => (known ? x.tx!.bytes : x.bytes));
     const dist: DistributionSection = {
       members: n,
-      packets: this.totalPkts,
-      bytes: this.totalBytes,
+      packets: totalPkts,
+      bytes: totalBytes,
       flows: ft.count,
       team: { rule: team.rule, ips: [...team.ips], macs: [...team.macs].map(macText), why: team.why },
       imbalance: n >= 2 ? { basis, packets: imbalanceOf(loadP), bytes: imbalanceOf(loadB) } : null,

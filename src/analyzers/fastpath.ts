@@ -19,7 +19,8 @@ Object.freeze(NO_PROBLEMS);
 const BAD_CHECKSUM = 'ipv4: header checksum does not verify (common in captures taken on the sender with checksum offload)';
 
 /** IPv6 next-header values the IPv6 dissector walks as extension headers (or stops at). */
-const IPV6_EXT = new Set([0, 43, 44, 51, 59, 60, 135, 139, 140]);
+const IPV6_EXT = new Uint8Array(256);
+for (const nh of [0, 43, 44, 51, 59, 60, 135, 139, 140]) IPV6_EXT[nh] = 1;
 
 /** Which keys of a dispatch table have a dissector (read once from the registry). */
 function keysOf(reg: Registry, table: string, size: number): Uint8Array | null {
@@ -41,6 +42,8 @@ export class FastPath {
   private readonly protos: Uint8Array;
   readonly enabled: boolean;
   private readonly pkt: Packet;
+  private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dvBuf: Uint8Array | null = null;
 
   constructor(reg: Registry) {
     this.pkt = { frame: null as unknown as Frame, time: 0.5, layers: NO_LAYERS, problems: NO_PROBLEMS, rawOff: 0, rawEnd: 0, rawOf: '' };
@@ -62,19 +65,24 @@ export class FastPath {
   take(f: Frame, s: PacketSummary): Packet | null {
     if (!this.enabled || f.iface.linkType !== 1) return null;
     const b = f.buf;
+    // One DataView per reader chunk: multi-byte reads in one call each (no per-byte bounds checks).
+    let dv = this.dv;
+    if (b !== this.dvBuf) {
+      dv = this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      this.dvBuf = b;
+    }
     let o = f.off;
     const end = o + f.caplen;
     if (end - o < 14) return null;
-    let type = (b[o + 12]! << 8) | b[o + 13]!;
-    const dstHi = (b[o]! << 8) | b[o + 1]!;
-    const ethDst = dstHi * 0x100000000 + (((b[o + 2]! << 24) >>> 0) + ((b[o + 3]! << 16) | (b[o + 4]! << 8) | b[o + 5]!));
-    const ethSrc = ((b[o + 6]! << 8) | b[o + 7]!) * 0x100000000 + (((b[o + 8]! << 24) >>> 0) + ((b[o + 9]! << 16) | (b[o + 10]! << 8) | b[o + 11]!));
+    let type = dv.getUint16(o + 12);
+    const ethDst = dv.getUint16(o) * 0x100000000 + dv.getUint32(o + 2);
+    const ethSrc = dv.getUint16(o + 6) * 0x100000000 + dv.getUint32(o + 8);
     o += 14;
     let vlan = -1;
     for (let i = 0; i < 2 && (type === 0x8100 || type === 0x88a8 || type === 0x9100); i++) {
       if (end - o < 4) return null;
-      if (vlan < 0) vlan = ((b[o]! << 8) | b[o + 1]!) & 0x0fff;
-      type = (b[o + 2]! << 8) | b[o + 3]!;
+      if (vlan < 0) vlan = dv.getUint16(o) & 0x0fff;
+      type = dv.getUint16(o + 2);
       o += 4;
     }
     let ipVersion: 4 | 6;
@@ -90,53 +98,40 @@ export class FastPath {
     if (type === 0x0800) {
       const have = end - o;
       if (have < 20) return null;
-      const b0 = b[o]!;
-      if (b0 >>> 4 !== 4) return null;
+      const w0 = dv.getUint32(o);
+      if (w0 >>> 28 !== 4) return null;
       ipOff = o;
-      const hlen = (b0 & 0x0f) * 4;
+      const hlen = ((w0 >>> 24) & 0x0f) * 4;
       if (hlen < 20 || hlen > have) return null;
-      const total = (b[o + 2]! << 8) | b[o + 3]!;
+      const total = w0 & 0xffff;
       if (total < hlen || total > have) return null;
-      // Header checksum (the dissector notes a bad one).
-      let sum =
-        ((b[o]! << 8) | b[o + 1]!) +
-        ((b[o + 2]! << 8) | b[o + 3]!) +
-        ((b[o + 4]! << 8) | b[o + 5]!) +
-        ((b[o + 6]! << 8) | b[o + 7]!) +
-        ((b[o + 8]! << 8) | b[o + 9]!) +
-        ((b[o + 10]! << 8) | b[o + 11]!) +
-        ((b[o + 12]! << 8) | b[o + 13]!) +
-        ((b[o + 14]! << 8) | b[o + 15]!) +
-        ((b[o + 16]! << 8) | b[o + 17]!) +
-        ((b[o + 18]! << 8) | b[o + 19]!);
-      for (let i = o + 20; i < o + hlen; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+      const w1 = dv.getUint32(o + 4);
+      const w2 = dv.getUint32(o + 8);
+      ipSrc = dv.getUint32(o + 12);
+      ipDst = dv.getUint32(o + 16);
+      // Header checksum (the dissector notes a bad one): ones' complement sum of the 16-bit words.
+      let sum = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (ipSrc >>> 16) + (ipSrc & 0xffff) + (ipDst >>> 16) + (ipDst & 0xffff);
+      for (let i = o + 20; i < o + hlen; i += 2) sum += dv.getUint16(i);
       while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
       badChecksum = sum !== 0xffff;
       ipVersion = 4;
-      proto = b[o + 9]!;
-      ttl = b[o + 8]!;
-      ipSrc = ((b[o + 12]! << 24) >>> 0) + ((b[o + 13]! << 16) | (b[o + 14]! << 8) | b[o + 15]!);
-      ipDst = ((b[o + 16]! << 24) >>> 0) + ((b[o + 17]! << 16) | (b[o + 18]! << 8) | b[o + 19]!);
-      fragment = (((b[o + 6]! << 8) | b[o + 7]!) & 0x1fff) !== 0;
+      proto = w2 >>> 16 & 0xff;
+      ttl = w2 >>> 24;
+      fragment = (w1 & 0x1fff) !== 0;
       l4 = o + hlen;
       l4end = o + total;
     } else if (type === 0x86dd) {
       const have = end - o;
       if (have < 40) return null;
-      if (b[o]! >>> 4 !== 6) return null;
-      const plen = (b[o + 4]! << 8) | b[o + 5]!;
-      proto = b[o + 6]!;
-      if (plen === 0 || 40 + plen > have || IPV6_EXT.has(proto)) return null;
+      const w1 = dv.getUint32(o + 4);
+      if (dv.getUint8(o) >>> 4 !== 6) return null;
+      const plen = w1 >>> 16;
+      proto = (w1 >>> 8) & 0xff;
+      if (plen === 0 || 40 + plen > have || IPV6_EXT[proto] === 1) return null;
       ipVersion = 6;
-      ttl = b[o + 7]!;
-      let x = 0;
-      let y = 0;
-      for (let i = 0; i < 16; i += 4) {
-        x ^= (b[o + 8 + i]! << 24) | (b[o + 9 + i]! << 16) | (b[o + 10 + i]! << 8) | b[o + 11 + i]!;
-        y ^= (b[o + 24 + i]! << 24) | (b[o + 25 + i]! << 16) | (b[o + 26 + i]! << 8) | b[o + 27 + i]!;
-      }
-      ipSrc = x >>> 0;
-      ipDst = y >>> 0;
+      ttl = w1 & 0xff;
+      ipSrc = (dv.getUint32(o + 8) ^ dv.getUint32(o + 12) ^ dv.getUint32(o + 16) ^ dv.getUint32(o + 20)) >>> 0;
+      ipDst = (dv.getUint32(o + 24) ^ dv.getUint32(o + 28) ^ dv.getUint32(o + 32) ^ dv.getUint32(o + 36)) >>> 0;
       l4 = o + 40;
       l4end = o + 40 + plen;
     } else return null;
@@ -147,18 +142,18 @@ export class FastPath {
       if (proto === 6) {
         const have = l4end - l4;
         if (have < 20) return null;
-        const hl = (b[l4 + 12]! >>> 4) * 4;
+        const hl = (dv.getUint8(l4 + 12) >>> 4) * 4;
         if (hl < 20 || hl > have) return null;
-        sport = (b[l4]! << 8) | b[l4 + 1]!;
-        dport = (b[l4 + 2]! << 8) | b[l4 + 3]!;
+        sport = dv.getUint16(l4);
+        dport = dv.getUint16(l4 + 2);
         if (this.tcpPorts[sport] === 1 || this.tcpPorts[dport] === 1) return null;
       } else if (proto === 17) {
         const have = l4end - l4;
         if (have < 8) return null;
-        const len = (b[l4 + 4]! << 8) | b[l4 + 5]!;
+        const len = dv.getUint16(l4 + 4);
         if (len < 8 || len > have) return null;
-        sport = (b[l4]! << 8) | b[l4 + 1]!;
-        dport = (b[l4 + 2]! << 8) | b[l4 + 3]!;
+        sport = dv.getUint16(l4);
+        dport = dv.getUint16(l4 + 2);
         if (this.udpPorts[sport] === 1 || this.udpPorts[dport] === 1) return null;
       } else if (this.protos[proto] === 1) return null;
     }

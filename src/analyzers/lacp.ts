@@ -260,7 +260,8 @@ export class LacpAnalyzer implements Analyzer<LacpSection> {
   constructor(private readonly ctx: AnalyzerContext) {}
 
   onPacket(pkt: Packet): void {
-    const s = this.ctx.summary.fill(pkt);
+    const s = this.ctx.summary;
+    if (s.pkt !== pkt) s.fill(pkt);
     if (s.lacp !== null) this.onLacp(pkt, s.lacp as LacpLayer);
     else if (s.marker !== null) this.onMarker(pkt, s.marker as MarkerLayer);
   }

@@ -233,7 +233,11 @@ export class Pipeline {
     // The registry is read on the first frame (after --decode-as rules were applied).
     let fast = this.fast;
     if (fast === null && this.useFast) fast = this.fast = new FastPath(this.registry);
-    const pkt = (fast !== null ? fast.take(frame, this.ctx.summary) : null) ?? this.registry.dissect(frame);
+    let pkt = fast !== null ? fast.take(frame, this.ctx.summary) : null;
+    if (pkt === null) {
+      pkt = this.registry.dissect(frame);
+      this.ctx.summary.fill(pkt);
+    }
     const t = pkt.time;
     const k = frame.iface.input;
     if (k >= this.inputs.length) this.newInput(frame);

@@ -50,6 +50,12 @@ describe('distribution over separate member interfaces', () => {
     expect(tx).toBe(rx);
     expect(tx + rx).toBe(d.packets);
     expect(r.members.reduce((a, m) => a + m.share.packets, 0)).toBeCloseTo(1, 9);
+    // The series adds up to each member's totals, one bucket per second of the 20 s capture.
+    for (const m of r.members) {
+      expect(m.series.packets.reduce((a, b) => a + b, 0)).toBe(m.packets);
+      expect(m.series.bytes.reduce((a, b) => a + b, 0)).toBe(m.bytes);
+    }
+    expect(d.series).toMatchObject({ start: 1_700_000_000, width: 1, buckets: 20 });
     expect(d.imbalance!.packets.jain).toBeGreaterThan(0.5);
     expect(d.imbalance!.packets.jain).toBeLessThanOrEqual(1);
     // layer2 cannot explain many clients' flows spread over members by port.

@@ -2,7 +2,7 @@
 // FrameSender on one end and captured with LiveCapture (libpcap through cap) on the other.
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { Lab, type Proc, describeNet, repoRoot, sh, teamscopeBuild } from './lab.js';
+import { Lab, type Proc, describeNet, liveReport, repoRoot, sh, teamscopeBin, teamscopeBuild } from './lab.js';
 
 const probe = join(repoRoot, 'test', 'net', 'capture-probe.mjs');
 
@@ -104,6 +104,29 @@ describeNet('live capture on veth pairs (libpcap through cap)', [], () => {
     send('s0', [frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:10', 1)]);
     await p.line(/^survived$/, 30_000);
     expect(await p.exited).toBe(0);
+  });
+
+  it('teamscope live -c N stops after N frames and prints the report; usage errors are one line', async () => {
+    const bin = teamscopeBin();
+    const p = lab.spawn(ns, 'teamscope live -c 3', ['node', bin, 'live', '-i', 'c0', '-i', 'c1', '-f', 'ether proto 0x88b5', '-c', '3', '--json']);
+    await p.line(/live: capturing on c0 \(EN10MB\), c1 \(EN10MB\) with filter 'ether proto 0x88b5'/, 30_000);
+    send('s0', [1, 2].map((m) => frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:10', m)));
+    send('s1', [3, 4].map((m) => frame('ff:ff:ff:ff:ff:ff', '02:00:00:00:00:11', m)));
+    expect(await p.exited).toBe(0);
+    expect(p.lines.join('\n')).toMatch(/live: stopped \(count\) after [\d.]+ s: 3 frames/);
+    const report = liveReport<{ inputs: { packets: number }[] }>(p)!;
+    expect(report.inputs[0]!.packets).toBe(3);
+
+    for (const [args, re] of [
+      [['-i', 'nosuch0'], /^teamscope: no such interface 'nosuch0'; interfaces: .*\bc0\b/],
+      [['-i', 'c0', '-f', 'ether proto ((('], /^teamscope: bad capture filter 'ether proto \(\(\(' on c0: /],
+    ] as const) {
+      const r = sh('ip', ['netns', 'exec', ns, 'node', bin, 'live', ...args]);
+      expect(r.status).toBe(2);
+      const lines = r.err.split('\n').filter((l) => l.startsWith('teamscope:'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(re);
+    }
   });
 
   it('says which interfaces exist when the one asked for does not', async () => {

@@ -4,7 +4,7 @@ import type { CaptureInterface, FrameSink, RunStats, Source } from './engine.js'
 import { epoch, runSources, us } from './engine.js';
 import { DEFAULT_KNOBS, type Knobs, flagName } from './options.js';
 import { Rng } from './prng.js';
-import { TRUTH_SCHEMA, type TruthFile, type TruthInterface, TruthBuilder, t6 } from './truth.js';
+import { TRUTH_SCHEMA, type TruthFile, type TruthInterface, TruthBuilder, splitInfo, t6 } from './truth.js';
 
 /** A scenario: how to build it and what it shows. */
 export interface ScenarioDef {
@@ -120,6 +120,11 @@ export async function runScenario(def: ScenarioDef, knobs: Knobs, seed: number, 
     }
   }
   for (const h of happened) if (typeof h.iface === 'string') h.iface = rename.get(h.iface) ?? h.iface;
+  for (const f of findings) {
+    const info = f.info as Record<string, unknown> | undefined;
+    if (info && typeof info.iface === 'string') info.iface = rename.get(info.iface) ?? info.iface;
+    splitInfo(f);
+  }
   const used: Record<string, unknown> = {};
   for (const k of def.knobs) used[k] = knobs[k];
   const truth: TruthFile = {

@@ -114,6 +114,41 @@ export interface TruthIncident {
   kinds: string[];
 }
 
+/**
+ * The fields of each finding kind an analysis is compared on (FINDINGS.md's required fields, plus
+ * allRoutesDown for Windows/knet breaches and reason for conflicts); a name starting with `?` is
+ * compared when the finding has it. A finding's other fields go to its `info` (true and useful, but
+ * not part of the contract).
+ */
+export const COMPARED_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'lacp.state': ['time', 'iface', 'system', 'port', 'side', 'from', 'to'],
+  'lacp.problem': ['start', 'end', 'iface', 'system', 'port', 'code'],
+  'member.down': ['time', 'iface', 'lastSeen'],
+  'member.up': ['time', 'iface', 'firstSeen'],
+  'flow.moved': ['time', 'flow', 'from', 'to', 'reason'],
+  'arp.takeover': ['time', 'ip', 'fromMac', 'toMac', 'lastFromOld', 'garps', 'garpForm', 'stale', 'virtual'],
+  'arp.conflict': ['start', 'end', 'ip', 'macs', 'reason'],
+  'arp.flipflop': ['time', 'ip', 'fromMac', 'toMac'],
+  'heartbeat.breach': ['start', 'end', 'duration', 'protocol', 'from', 'to', 'route', 'subnet', 'tolerance', 'missed', 'profiles', '?allRoutesDown'],
+  'heartbeat.near-miss': ['start', 'end', 'duration', 'protocol', 'from', 'to', 'route', 'subnet', 'tolerance', 'missed', 'profiles'],
+  'heartbeat.pair-down': ['start', 'end', 'protocol', 'from', 'to'],
+  'vrrp.master': ['time', 'group', 'ip', 'fromIp', 'toIp', 'reason'],
+  'hsrp.master': ['time', 'group', 'ip', 'fromIp', 'toIp', 'reason'],
+};
+
+/** Move a finding's fields that are not compared for its kind into `info` (in place). */
+export function splitInfo(f: TruthFinding): void {
+  const keep = COMPARED_FIELDS[f.kind]?.map((k) => k.replace(/^\?/, ''));
+  if (!keep) return;
+  const info: Record<string, unknown> = {};
+  for (const k of Object.keys(f)) {
+    if (k === 'kind' || k === 'required' || k === 'severity' || k === 'timeTolerance' || k === 'evidence' || k === 'info' || keep.includes(k)) continue;
+    info[k] = f[k];
+    delete f[k];
+  }
+  if (Object.keys(info).length > 0) f.info = { ...((f.info as Record<string, unknown>) ?? {}), ...info };
+}
+
 /** Default time tolerance of a finding (s): times in the truth are frame times, so 1 ms is generous. */
 export const DEFAULT_TOLERANCE = 0.001;
 

@@ -101,7 +101,12 @@ function vrrpScenario(resign: boolean): ScenarioDef {
       const change = ctx.truth.finding('vrrp.master', { time: 0, group: vrid, ip: ip4(vip), fromIp: ip4(r1.ip), toIp: ip4(r2.ip), reason: resign ? 'resigned' : 'timeout', priority: 100 }, { severity: 'warning' });
       const take = ctx.truth.finding('arp.takeover', { time: 0, ip: ip4(vip), fromMac: macStr(r1.mac), toMac: macStr(r2.mac), lastFromOld: null, garps: 0, garpForm: 'request', stale: [], virtual: 'vrrp' }, { severity: 'warning' });
       let gap: TruthFinding | null = null;
-      if (!resign) gap = ctx.truth.finding('heartbeat.breach', { start: 0, end: 0, duration: 0, protocol: 'vrrp', from: ip4(r1.ip), to: ip4(VRRP_GROUP), tolerance: t6(mdi), group: vrid }, { severity: 'warning' });
+      if (!resign)
+        gap = ctx.truth.finding(
+          'heartbeat.breach',
+          { start: 0, end: 0, duration: 0, protocol: 'vrrp', from: ip4(r1.ip), to: ip4(VRRP_GROUP), route: `VRRP group ${vrid} on ${ctx.ifname(iface)}`, subnet: 'same', tolerance: t6(mdi), missed: 0, profiles: [], group: vrid },
+          { severity: 'warning' },
+        );
       ctx.atEnd.push(() => {
         const f0 = r1Times[0]!;
         initial.time = t6(ctx.epoch(f0));
@@ -122,6 +127,7 @@ function vrrpScenario(resign: boolean): ScenarioDef {
           gap.start = refs.lastR1.time;
           gap.end = refs.firstR2.time;
           gap.duration = t6(refs.firstR2.time - refs.lastR1.time);
+          gap.missed = Math.max(0, Math.round((gap.duration as number) / 1) - 1);
           gap.evidence.push(ev(refs.lastR1), ev(refs.firstR2));
         }
       });
@@ -204,7 +210,11 @@ export const hsrpFailover: ScenarioDef = {
     ctx.truth.event(ctx.epoch(failT), 'router.fail', 'R1 dies', {});
     const initial = ctx.truth.finding('hsrp.master', { time: 0, group, ip: ip4(vip), fromIp: null, toIp: ip4(r1.ip), reason: 'initial', priority: 110 }, { required: false, severity: 'info' });
     const change = ctx.truth.finding('hsrp.master', { time: 0, group, ip: ip4(vip), fromIp: ip4(r1.ip), toIp: ip4(r2.ip), reason: 'timeout', priority: 100 }, { severity: 'warning' });
-    const gap = ctx.truth.finding('heartbeat.breach', { start: 0, end: 0, duration: 0, protocol: 'hsrp', from: ip4(r1.ip), to: ip4(HSRP_GROUP), tolerance: 10, group }, { severity: 'warning' });
+    const gap = ctx.truth.finding(
+      'heartbeat.breach',
+      { start: 0, end: 0, duration: 0, protocol: 'hsrp', from: ip4(r1.ip), to: ip4(HSRP_GROUP), route: `HSRP group ${group} on ${ctx.ifname(iface)}`, subnet: 'same', tolerance: 10, missed: 0, profiles: [], group },
+      { severity: 'warning' },
+    );
     ctx.atEnd.push(() => {
       initial.time = t6(ctx.epoch(r1Times[0]!));
       if (refs.firstActive) {
@@ -215,6 +225,7 @@ export const hsrpFailover: ScenarioDef = {
         gap.start = refs.lastR1.time;
         gap.end = refs.firstActive.time;
         gap.duration = t6(refs.firstActive.time - refs.lastR1.time);
+        gap.missed = Math.max(0, Math.round((gap.duration as number) / 3) - 1);
         gap.evidence.push(ev(refs.lastR1), ev(refs.firstActive));
       }
     });

@@ -61,7 +61,7 @@ export const HABITS: Readonly<Record<string, GarpHabit>> = {
     interval: 0,
     repeatAfter: 0,
     detection: 0.1,
-    source: 'Linux bonding active-backup with fail_over_mac=active: num_grat_arp 1 on the new active slave (Documentation/networking/bonding.rst); the kernel builds it with arp_send(target_hw NULL) → THA zero; miimon 100 ms',
+    source: 'Linux bonding active-backup with fail_over_mac=active: num_grat_arp 1 on the new active slave (Documentation/networking/bonding.rst); the kernel sends it from net/ipv4/devinet.c inetdev_send_gratuitous_arp → arp_send(ARPOP_REQUEST, …, dest_hw NULL, …, target_hw NULL): broadcast, THA zero; miimon 100 ms',
   },
 };
 

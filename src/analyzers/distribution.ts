@@ -2,7 +2,7 @@
 // share and tx/rx over time; imbalance; flows seen on more than one member (failover, rebalance,
 // spray → flow.moved); members going silent and coming back (member.down / member.up); traffic on a
 // member whose LACP state is not collecting+distributing; and the hash-policy inference.
-import { type Packet, ipv4Text, ipv6Text, macText } from '../../dissectors/core.js';
+import { type Packet, ipv4Text, ipv6Text, macText, parseIpv4, parseIpv6 } from '../../dissectors/core.js';
 import type { AnalyzerContext } from './context.js';
 import { FlowKind, FlowTable, NO_MEMBER } from './flows.js';
 import { type InferenceResult, type TxFlow, inferPolicies, inferable } from './hashinfer.js';
@@ -85,13 +85,37 @@ export interface DistributionSection {
   table: { flows: number; cap: number; capHitAt: number | null; untrackedPackets: number };
 }
 
-/** A decided (or undecidable) team side. */
+/** A decided (or undecidable) team side; IPv4 addresses as numbers for the per-flow checks. */
 interface TeamGuess {
   rule: 'given' | 'inferred' | 'unknown';
   ips: Set<string>;
+  ip4: Set<number>;
+  ip6: Set<string>;
   macs: Set<number>;
   why: string;
 }
+
+function teamGuess(rule: TeamGuess['rule'], why: string): TeamGuess {
+  return { rule, ips: new Set(), ip4: new Set(), ip6: new Set(), macs: new Set(), why };
+}
+
+function addIp(t: TeamGuess, text: string): void {
+  const v4 = parseIpv4(text);
+  if (!Number.isNaN(v4)) {
+    t.ip4.add(v4);
+    t.ips.add(ipv4Text(v4));
+    return;
+  }
+  const v6 = parseIpv6(text);
+  if (v6) {
+    const norm = ipv6Text(v6, 0);
+    t.ip6.add(norm);
+    t.ips.add(norm);
+  }
+}
+
+/** The two-sides split of the flow graph is tried on at most this many flows. */
+const ORIENT_MAX_FLOWS = 200_000;
 
 /** How much an inference verdict says, for choosing the team side between two orientations. */
 const VERDICT_SCORE: Record<string, number> = { explained: 5, ambiguous: 4, consistent: 3, spraying: 3, none: 1, 'too-few-flows': 0, 'one-member': 0, 'no-traffic': 0 };
@@ -213,6 +237,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
 
   private readonly epFlows = new Map<number | string, number>();
   private flowsCounted = 0;
+  private epDropped = 0;
   private teamGuess: number | string | null = null;
   private teamGuessFlows = 0;
   private rxMoves = 0;
@@ -287,7 +312,10 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       const key: number | string = kind === FlowKind.IPV4 ? ft.word(id, side, 0) : endpointText(ft, id, side);
       const c = this.epFlows.get(key);
       if (c === undefined) {
-        if (this.epFlows.size >= this.ctx.settings.maxIps) continue;
+        if (this.epFlows.size >= this.ctx.settings.maxIps) {
+          this.epDropped++;
+          continue;
+        }
         this.epFlows.set(key, 1);
       } else {
         this.epFlows.set(key, c + 1);
@@ -356,10 +384,12 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     if (moves === 0 && (ft.moves[other] ?? 0) === 0) this.movedFlows++;
     // Spraying: a flow's packets alternate members (balance-rr): moves a packet or two apart and
     // within SPRAY_WINDOW of each other, in a row (flowlet moves wait for idle gaps; failovers do not repeat).
+    if (Number.isNaN(ft.t0)) ft.t0 = t;
+    const rel = t - ft.t0;
     const since = ft.pkts[d]! - ft.movePkts[d]!;
-    const sinceT = t - ft.moveTime[d]!;
+    const sinceT = rel - ft.moveTime[d]!;
     ft.movePkts[d] = ft.pkts[d]!;
-    ft.moveTime[d] = t;
+    ft.moveTime[d] = rel;
     const streak = ft.tightMoves[d]!;
     if (streak >= SPRAY_MOVES) return; // spraying: counted, not told again
     const next = moves > 0 && since <= SPRAY_PACKETS && sinceT <= SPRAY_WINDOW ? streak + 1 : 1;
@@ -671,46 +701,52 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     const ft = this.flows;
     const n = this.ctx.members.count;
     if ((given.teamIps?.length ?? 0) > 0 || (given.teamMacs?.length ?? 0) > 0) {
-      const macs = new Set<number>();
-      for (const t of given.teamMacs ?? []) {
-        const v = parseMacLoose(t);
-        if (!Number.isNaN(v)) macs.add(v);
-      }
-      return { rule: 'given', ips: new Set(given.teamIps ?? []), macs, why: 'from --team-ip / --team-mac' };
+      const t = teamGuess('given', 'from --team-ip / --team-mac');
+      for (const ip of given.teamIps ?? []) addIp(t, ip);
+      for (const m of this.givenTeamMacs()) t.macs.add(m);
+      return t;
     }
-    // Count flows and member masks per endpoint (IP text for IP flows, MAC for L2 flows).
-    const flowsOf = new Map<string, { flows: number; mask: number }>();
-    let total = 0;
-    const limit = Math.min(ft.count, 2_000_000);
-    for (let id = 0; id < limit; id++) {
-      if (ft.kind(id) === FlowKind.L2) continue;
-      if (isGroupMac(ft.macA[id]!) || isGroupMac(ft.macB[id]!)) continue;
-      total++;
-      const mask = ft.members[2 * id]! | ft.members[2 * id + 1]!;
-      for (const side of [0, 1]) {
-        const key = endpointText(ft, id, side);
-        const e = flowsOf.get(key);
-        if (e) {
-          e.flows++;
-          e.mask |= mask;
-        } else if (flowsOf.size < this.ctx.settings.maxIps) flowsOf.set(key, { flows: 1, mask });
-      }
-    }
-    if (n < 2) return { rule: 'unknown', ips: new Set(), macs: new Set(), why: 'one member: no team side to infer' };
-    if (total < 2) return { rule: 'unknown', ips: new Set(), macs: new Set(), why: 'too few IP flows to infer the team side' };
+    if (n < 2) return teamGuess('unknown', 'one member: no team side to infer');
+    const total = this.flowsCounted;
+    if (total < 2) return teamGuess('unknown', 'too few IP flows to infer the team side');
+    // The flows per address were counted as flows appeared; an address in at least half of them…
+    const cand: (number | string)[] = [];
+    for (const [k, c] of this.epFlows) if (c * 2 >= total) cand.push(k);
+    // …that also shows on every member.
     let all = 0;
     for (let m = 0; m < n; m++) if (this.mPkts[m]! > 0) all |= 1 << m;
-    const ips = new Set<string>();
-    for (const [ip, e] of flowsOf) if (e.flows * 2 >= total && (e.mask & all) === all) ips.add(ip);
-    if (ips.size === 0) return { rule: 'unknown', ips, macs: new Set(), why: 'no address is an end of at least half the flows on every member; give --team-ip/--team-mac' };
-    // Team MACs: the MACs the team IPs use on the wire.
+    const masks = new Map<number | string, number>(cand.map((k) => [k, 0]));
     const macs = new Set<number>();
-    for (let id = 0; id < limit && macs.size < 64; id++) {
-      if (ft.kind(id) === FlowKind.L2) continue;
-      if (ips.has(endpointText(ft, id, 0)) && ft.macA[id]! >= 0) macs.add(ft.macA[id]!);
-      if (ips.has(endpointText(ft, id, 1)) && ft.macB[id]! >= 0) macs.add(ft.macB[id]!);
+    if (cand.length > 0) {
+      for (let id = 0; id < ft.count; id++) {
+        const kind = ft.kind(id);
+        if (kind === FlowKind.L2) continue;
+        const mask = ft.members[2 * id]! | ft.members[2 * id + 1]!;
+        for (let side = 0; side < 2; side++) {
+          const k = kind === FlowKind.IPV4 ? ft.word(id, side, 0) : cand.some((c) => typeof c === 'string') ? endpointText(ft, id, side) : null;
+          if (k === null) continue;
+          const have = masks.get(k);
+          if (have === undefined) continue;
+          masks.set(k, have | mask);
+          const mac = side === 0 ? ft.macA[id]! : ft.macB[id]!;
+          if (mac >= 0 && macs.size < 64) macs.add(mac);
+        }
+      }
     }
-    return { rule: 'inferred', ips, macs, why: `end of ≥ 50% of the ${total} IP flows and seen on all ${popcount(all)} members` };
+    const t = teamGuess('inferred', `end of ≥ 50% of the ${total} IP flows and seen on all ${popcount(all)} members`);
+    for (const [k, mask] of masks) {
+      if ((mask & all) !== all) continue;
+      if (typeof k === 'number') {
+        t.ip4.add(k);
+        t.ips.add(ipv4Text(k));
+      } else {
+        t.ip6.add(k);
+        t.ips.add(k);
+      }
+    }
+    if (t.ips.size === 0) return teamGuess('unknown', 'no address is an end of at least half the flows on every member; give --team-ip/--team-mac');
+    for (const m of macs) t.macs.add(m);
+    return t;
   }
 
   /**
@@ -720,8 +756,9 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
    */
   private orient(): TeamGuess[] {
     const ft = this.flows;
+    if (ft.count > ORIENT_MAX_FLOWS) return [];
     const adj = new Map<string, Set<string>>();
-    const limit = Math.min(ft.count, 500_000);
+    const limit = ft.count;
     for (let id = 0; id < limit; id++) {
       if (ft.kind(id) === FlowKind.L2 || isGroupMac(ft.macA[id]!) || isGroupMac(ft.macB[id]!)) continue;
       const a = endpointText(ft, id, 0);
@@ -773,9 +810,15 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       }
       return macs;
     };
+    const guess = (ips: Set<string>, why: string) => {
+      const t = teamGuess('inferred', why);
+      for (const ip of ips) addIp(t, ip);
+      for (const m of macsOf(ips)) t.macs.add(m);
+      return t;
+    };
     return [
-      { rule: 'inferred', ips: small, macs: macsOf(small), why: `the side of the flows with fewer addresses (${small.size} vs ${large.size}) whose transmit flows the policy explains` },
-      { rule: 'inferred', ips: large, macs: macsOf(large), why: `the side of the flows (${large.size} addresses vs ${small.size}) whose transmit flows the policy explains` },
+      guess(small, `the side of the flows with fewer addresses (${small.size} vs ${large.size}) whose transmit flows the policy explains`),
+      guess(large, `the side of the flows (${large.size} addresses vs ${small.size}) whose transmit flows the policy explains`),
     ];
   }
 
@@ -841,8 +884,9 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   private isTeam(team: TeamGuess, id: number, s: number): boolean {
     const ft = this.flows;
     if (team.rule === 'unknown') return false;
-    if (ft.kind(id) === FlowKind.L2) return team.macs.has(ft.keyMac(id, s));
-    if (team.ips.size > 0 && team.ips.has(endpointText(ft, id, s))) return true;
+    const kind = ft.kind(id);
+    if (kind === FlowKind.L2) return team.macs.has(ft.keyMac(id, s));
+    if (kind === FlowKind.IPV4 ? team.ip4.has(ft.word(id, s, 0)) : team.ip6.size > 0 && team.ip6.has(endpointText(ft, id, s))) return true;
     return team.rule === 'given' && team.macs.has(s === 0 ? ft.macA[id]! : ft.macB[id]!);
   }
 
@@ -984,6 +1028,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     const ms = this.ctx.members;
     if (!Number.isNaN(ft.capHitAt))
       n.push(`flow table full (${ft.cap} flows, --max-flows) from ${new Date(ft.capHitAt * 1000).toISOString()}: ${ft.untrackedPackets} packets of later new flows were counted per member but not per flow`);
+    if (this.epDropped) n.push(`more than ${this.ctx.settings.maxIps} addresses (--max-ips): flows of later addresses were not counted for finding the team side`);
     if (this.splitsDropped) n.push(`per-member split of multi-member flows capped at ${MAX_SPLITS}: tx/rx per member is approximate`);
     if (this.moveDropped) n.push(`${this.moveDropped} flow moves beyond ${MAX_MOVE_EVENTS} events were counted but not listed`);
     if (ms.overflowFrames) n.push(`more than ${MAX_MEMBERS} members: the rest were counted as '${ms.name(MAX_MEMBERS - 1)}'`);

@@ -50,30 +50,33 @@ export class FlowTable {
 
   keys: Uint32Array;
   first: Float64Array;
-  last: Float64Array;
-  /** MAC of endpoint A / B as first seen (for the L2 terms of the hash policies). */
+  /**
+   * MAC of endpoint A / B: the MAC others address it by (a frame's destination MAC), or its source
+   * MAC until a frame to it is seen. A Windows switch-independent team sends with member MACs but is
+   * reached at (and hashes with) its team MAC. macFixed: bit 1 A's, bit 2 B's came from a destination.
+   */
   macA: Float64Array;
   macB: Float64Array;
+  macFixed: Uint8Array;
   /** Per direction (index 2·flow + dir, dir 0 = A→B): packets, bytes, first/current member, member mask, moves, last time. */
-  pkts: Float64Array;
+  pkts: Uint32Array;
   bytes: Float64Array;
   firstMember: Uint8Array;
   curMember: Uint8Array;
   members: Uint32Array;
   moves: Uint16Array;
   lastDir: Float64Array;
-  /** Time of the first move per direction (for spray detection). */
-  moveTime: Float64Array;
+  /** Time of the last move per direction, seconds after `t0` (for spray detection; ms precision is enough). */
+  moveTime: Float32Array;
+  /** Time origin of moveTime (the first packet). */
+  t0 = NaN;
   /** Per direction: moves classified as rebalancing (old member still up), and the shortest idle gap before one. */
   rebalanced: Uint8Array;
   rebalanceGap: Float32Array;
   /** Per direction: the current streak of moves at most two packets apart (≥ 3: per-packet spraying). */
   tightMoves: Uint8Array;
   /** Per direction: its packet count at its last move. */
-  movePkts: Float64Array;
-  /** Endpoint ids (see Endpoints) of A and B, -1 when the endpoint table was full. */
-  epA: Int32Array;
-  epB: Int32Array;
+  movePkts: Uint32Array;
 
   /** Direction of the packet last looked up (0 = A→B). */
   dir = 0;
@@ -84,23 +87,21 @@ export class FlowTable {
     const n = this.capacity;
     this.keys = new Uint32Array(n * KW);
     this.first = new Float64Array(n);
-    this.last = new Float64Array(n);
     this.macA = new Float64Array(n);
     this.macB = new Float64Array(n);
-    this.pkts = new Float64Array(2 * n);
+    this.macFixed = new Uint8Array(n);
+    this.pkts = new Uint32Array(2 * n);
     this.bytes = new Float64Array(2 * n);
     this.firstMember = new Uint8Array(2 * n).fill(NO_MEMBER);
     this.curMember = new Uint8Array(2 * n).fill(NO_MEMBER);
     this.members = new Uint32Array(2 * n);
     this.moves = new Uint16Array(2 * n);
     this.lastDir = new Float64Array(2 * n);
-    this.moveTime = new Float64Array(2 * n);
+    this.moveTime = new Float32Array(2 * n);
     this.rebalanced = new Uint8Array(2 * n);
     this.tightMoves = new Uint8Array(2 * n);
-    this.movePkts = new Float64Array(2 * n);
+    this.movePkts = new Uint32Array(2 * n);
     this.rebalanceGap = new Float32Array(2 * n).fill(Infinity);
-    this.epA = new Int32Array(n);
-    this.epB = new Int32Array(n);
     let size = 16;
     while (size < 2 * n) size *= 2;
     this.slots = new Int32Array(size).fill(-1);
@@ -109,7 +110,7 @@ export class FlowTable {
 
   /** Approximate bytes held (for the memory report). */
   get memory(): number {
-    return this.capacity * (KW * 4 + 8 * 4 + 2 * (8 + 8 + 1 + 1 + 4 + 2 + 8 + 8 + 1 + 4) + 8) + this.slots.length * 4;
+    return this.capacity * (KW * 4 + 8 * 3 + 1 + 2 * (4 + 8 + 1 + 1 + 4 + 2 + 8 + 4 + 1 + 4 + 1 + 4)) + this.slots.length * 4;
   }
 
   /**
@@ -255,13 +256,20 @@ export class FlowTable {
     const id = this.count++;
     this.slots[slot] = id;
     this.first[id] = s.time;
-    this.last[id] = s.time;
     this.macA[id] = swap ? s.ethDst : s.ethSrc;
     this.macB[id] = swap ? s.ethSrc : s.ethDst;
-    this.epA[id] = -1;
-    this.epB[id] = -1;
+    this.macFixed[id] = s.ethDst < 0 ? 0 : swap ? 1 : 2;
     this.created = true;
     return id;
+  }
+
+  /** The summarised packet goes to the flow's side `1 - dir`: remember the MAC it is addressed by. */
+  addressed(id: number, s: PacketSummary): void {
+    const bit = this.dir === 0 ? 2 : 1;
+    if ((this.macFixed[id]! & bit) !== 0 || s.ethDst < 0) return;
+    if (bit === 2) this.macB[id] = s.ethDst;
+    else this.macA[id] = s.ethDst;
+    this.macFixed[id]! |= bit;
   }
 
   /** Set by lookup: the returned flow was created by this packet. */
@@ -280,20 +288,28 @@ export class FlowTable {
       return b;
     })();
     this.first = g64(this.first, 1);
-    this.last = g64(this.last, 1);
     this.macA = g64(this.macA, 1);
     this.macB = g64(this.macB, 1);
-    this.pkts = g64(this.pkts, 2);
+    const mf = new Uint8Array(n);
+    mf.set(this.macFixed);
+    this.macFixed = mf;
+    const pk = new Uint32Array(2 * n);
+    pk.set(this.pkts);
+    this.pkts = pk;
     this.bytes = g64(this.bytes, 2);
     this.lastDir = g64(this.lastDir, 2);
-    this.moveTime = g64(this.moveTime, 2);
+    const mt = new Float32Array(2 * n);
+    mt.set(this.moveTime);
+    this.moveTime = mt;
     const rb = new Uint8Array(2 * n);
     rb.set(this.rebalanced);
     this.rebalanced = rb;
     const tm = new Uint8Array(2 * n);
     tm.set(this.tightMoves);
     this.tightMoves = tm;
-    this.movePkts = g64(this.movePkts, 2);
+    const mp = new Uint32Array(2 * n);
+    mp.set(this.movePkts);
+    this.movePkts = mp;
     const rg = new Float32Array(2 * n).fill(Infinity);
     rg.set(this.rebalanceGap);
     this.rebalanceGap = rg;
@@ -309,12 +325,6 @@ export class FlowTable {
     const mv = new Uint16Array(2 * n);
     mv.set(this.moves);
     this.moves = mv;
-    const ea = new Int32Array(n);
-    ea.set(this.epA);
-    this.epA = ea;
-    const eb = new Int32Array(n);
-    eb.set(this.epB);
-    this.epB = eb;
     this.capacity = n;
     let size = this.slots.length;
     while (size < 2 * n) size *= 2;

@@ -2,6 +2,7 @@
 // arrive. On a terminal a compact view refreshed every second; otherwise one line per event
 // (NDJSON with --json); --write saves a pcapng (one named interface each, flushed every second);
 // Ctrl-C / SIGTERM (or --count, --duration) stops and prints the final report.
+import { networkInterfaces } from 'node:os';
 import { type Command, Option } from 'commander';
 import { registry } from '../../dissectors/index.js';
 import { linkTypeNames } from '../capture/frame.js';
@@ -53,6 +54,11 @@ export function registerLive(program: Command): void {
   cmd.action(action(async (opts: LiveCliOptions) => runLive(opts)));
 }
 
+/** Does the interface have an IPv4 address (else cap's pcap_lookupnet printed a warning)? */
+export function hasIpv4(name: string): boolean {
+  return (networkInterfaces()[name] ?? []).some((a) => a.family === 'IPv4');
+}
+
 /** Exit code for a capture that could not start. */
 function liveErrorCode(e: LiveError): (typeof ExitCode)[keyof typeof ExitCode] {
   return e.code === 'no-such-interface' || e.code === 'bad-filter' ? ExitCode.USAGE : ExitCode.UNREADABLE;
@@ -101,6 +107,8 @@ export async function runLive(opts: LiveCliOptions): Promise<void> {
     throw err;
   }
   for (const n of session.notes) say(`live: ${n}`);
+  const noIpv4 = session.interfaces.filter((i) => !hasIpv4(i.name)).map((i) => i.name);
+  if (noIpv4.length) say(`live: the cap package's "no IPv4 address assigned" warning for ${noIpv4.join(', ')} is harmless: capture works without an address (only the 'ip broadcast' filter primitive needs the netmask)`);
   const ifText = session.interfaces.map((i) => `${i.name} (${linkTypeNames[i.linkType] ?? `linktype ${i.linkType}`})`).join(', ');
   say(`live: capturing on ${ifText}${opts.filter ? ` with filter '${opts.filter}'` : ''}${opts.write ? `, saving to ${opts.write}` : ''}; Ctrl-C stops`);
   view.tick(session, pipeline);

@@ -7,6 +7,7 @@ import type { Frame } from '../capture/frame.js';
 import { readCaptures } from '../capture/merge.js';
 import { FrameSender, LiveError } from '../capture/live.js';
 import { type ReplayStats, replayFrames } from '../capture/live-replay.js';
+import { hasIpv4 } from './live.js';
 import { CliError, ExitCode, action, collect, intOption, numberOption, say, setExitCode } from './common.js';
 
 /** Options of `replay` (commander's camelCased values). */
@@ -71,6 +72,8 @@ export async function runReplay(file: string, opts: ReplayCliOptions): Promise<R
     if (err instanceof LiveError) throw new CliError(err.message.replace(/^no permission to capture/, 'no permission to send'), err.code === 'no-such-interface' ? ExitCode.USAGE : ExitCode.UNREADABLE);
     throw err;
   }
+  const noIpv4 = [...senders.keys()].filter((d) => !hasIpv4(d));
+  if (noIpv4.length && !opts.quiet) say(`replay: the cap package's "no IPv4 address assigned" warning for ${noIpv4.join(', ')} is harmless: sending needs no address`);
   const all = byName.get('');
   const senderOf = (f: Frame): FrameSender | undefined => all ?? byName.get(f.iface.name);
   const unknownNames = new Set<string>();

@@ -240,7 +240,18 @@ function runKey(e: TimelineEvent): string {
 export function tell(all: readonly TimelineEvent[]): string {
   // State transitions of a port whose problems are in the story say the same thing again.
   const told = new Set(all.filter((e) => e.kind === 'lacp.problem').map((e) => `${e.iface}|${e.system}|${e.port}`));
-  const events = all.filter((e) => e.kind !== 'lacp.state' || !told.has(`${e.iface}|${e.system}|${e.port}`));
+  // LACP going quiet on a member that went silent is part of that member's phrase, not a story of its own.
+  const silent = new Map<string, TimelineEvent[]>();
+  for (const e of all) if (e.kind === 'member.down') silent.set(String(e.iface), []);
+  const events = all.filter((e) => {
+    if (e.kind === 'lacp.state' && told.has(`${e.iface}|${e.system}|${e.port}`)) return false;
+    if (e.kind === 'lacp.problem' && silent.has(String(e.iface)) && (e.code === 'pdu-gap' || e.code === 'expired' || e.code === 'defaulted')) {
+      silent.get(String(e.iface))!.push(e);
+      return false;
+    }
+    if (e.kind === 'lacp.link' && e.state === 'down' && silent.has(String(e.iface))) return false;
+    return true;
+  });
   const runs: { key: string; kind: string; es: TimelineEvent[] }[] = [];
   const byKey = new Map<string, { key: string; kind: string; es: TimelineEvent[] }>();
   for (const e of events) {
@@ -259,7 +270,14 @@ export function tell(all: readonly TimelineEvent[]): string {
     runs.push(run);
     byKey.set(key, run);
   }
-  const parts = runs.slice(0, MAX_PHRASES).map((r) => phrase(r.kind, r.es));
+  const parts = runs.slice(0, MAX_PHRASES).map((r) => {
+    const text = phrase(r.kind, r.es);
+    if (r.kind !== 'member.down') return text;
+    const lacp = silent.get(String(r.es[0]!.iface)) ?? [];
+    const gap = Math.max(0, ...lacp.filter((x) => x.code === 'pdu-gap' && typeof x.duration === 'number').map((x) => x.duration as number));
+    const detail = [gap > 0 ? `no LACPDUs for ${secs(gap)}` : '', ...new Set(lacp.filter((x) => x.code !== 'pdu-gap').map((x) => `LACP ${String(x.code)}`))].filter(Boolean);
+    return detail.length ? `${text} (${detail.join(', ')})` : text;
+  });
   if (runs.length > MAX_PHRASES) parts.push(`… ${runs.length - MAX_PHRASES} more`);
   return parts.join(' → ');
 }

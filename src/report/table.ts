@@ -152,7 +152,7 @@ export function renderLacp(l: LacpSection, events: readonly TimelineEvent[], o: 
   if (l.problems.length) {
     const pt = plainTable(['start', 'end', 'duration', 'severity', 'port', 'problem']);
     for (const e of l.problems.slice(0, limit)) {
-      pt.push([fmtTime(e.start as number, o), e.end === null ? 'still' : fmtTime(e.end as number, o), e.end === null ? '—' : fmtSec(e.duration as number), e.severity, `${e.iface}\n${e.system} port ${e.port}`, `${e.code}: ${e.text.replace(/^port \d+ of \S+ on \S+: /, '')}`]);
+      pt.push([fmtTime(e.start as number, o), e.end === null ? 'still' : fmtTime(e.end as number, o), e.end === null ? '—' : fmtSec(e.duration as number), e.severity, `${e.iface}\n${e.system} port ${e.port}`, wrap(`${e.code}: ${e.text.replace(/^port \d+ of \S+ on \S+: /, '')}`, 70)]);
     }
     more(pt, l.problems.length - limit, 6, 'problems');
     out.push(titled(`LACP problems (${l.problems.length})`, pt));
@@ -175,9 +175,25 @@ export function renderLacp(l: LacpSection, events: readonly TimelineEvent[], o: 
 /** Incidents: related events told as one story each. */
 export function renderIncidents(r: AnalysisResult, o: RenderOptions = {}): string {
   if (r.incidents.length === 0) return '';
-  const t = plainTable(['#', 'start', 'duration', 'severity', 'events', 'what happened']);
-  r.incidents.forEach((inc, i) => t.push([String(i + 1), fmtTime(inc.start, o), fmtSec(inc.end - inc.start), inc.severity, String(inc.events.length), inc.story]));
-  return titled(`Incidents (${r.incidents.length})`, t);
+  const lines = r.incidents.map((inc, i) => {
+    const head = `  #${i + 1}  ${fmtTime(inc.start, o)}, ${fmtSec(inc.end - inc.start)}, ${inc.severity}, ${inc.events.length} events`;
+    return `${head}\n${wrap(inc.story, 100, '      ')}`;
+  });
+  return `Incidents (${r.incidents.length})\n${lines.join('\n')}\n`;
+}
+
+/** Wrap text at `width` columns on spaces, each line indented. */
+export function wrap(text: string, width: number, indent = ''): string {
+  const out: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line && line.length + 1 + w.length > width) {
+      out.push(indent + line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) out.push(indent + line);
+  return out.join('\n');
 }
 
 /** Consecutive flow.moved events with the same from/to/reason shown as one row. */
@@ -203,7 +219,7 @@ export function renderTimeline(r: AnalysisResult, o: RenderOptions = {}): string
   const t = plainTable(['time', 'severity', 'event', 'what']);
   for (const { e, n, last } of rows.slice(0, limit)) {
     const what = n > 1 ? `${n} flows moved ${e.from} → ${e.to} (${e.reason}) until ${fmtTime(last, o)}, e.g. ${e.flow}` : e.text;
-    t.push([fmtTime(e.time, o), e.severity, e.kind, what]);
+    t.push([fmtTime(e.time, o), e.severity, e.kind, wrap(what, 90)]);
   }
   more(t, rows.length - limit, 4, 'events');
   return titled(`Timeline (${r.events.length} events)`, t);

@@ -137,7 +137,7 @@ describe('the mixed incident', () => {
     const { truth, r } = await run('mixed-incident', {});
     expectTruth(truth, r);
     const inc = r.incidents.find((i) => i.story.includes('went silent'))!;
-    expect(inc.story).toMatch(/member NIC2 went silent → \d+ flows moved NIC2 → NIC1 \(failover\) → heartbeats .* missed \d+/);
+    expect(inc.story).toMatch(/^member NIC2 went silent \(no LACPDUs for [\d.]+ s, LACP expired\) → \d+ flows moved NIC2 → NIC1 \(failover\) → heartbeats .* missed \d+/);
     expect(inc.story).toMatch(/10\.0\.0\.60 taken over by .* with 3 GARPs, 1 host stale for/);
   });
 });

@@ -232,3 +232,23 @@ describe('round robin', () => {
     expect(r.distribution!.verdict).toBe('spraying');
   });
 });
+
+describe('members from a Linux any-interface capture (SLL2)', () => {
+  it('names members ifindex:N and splits their traffic', async () => {
+    const { sll2 } = await import('../../dissectors/sll2.js');
+    const { ipv4 } = await import('../../dissectors/ipv4.js');
+    const { udp } = await import('../../dissectors/udp.js');
+    const iface = { id: 0, input: 0, index: 0, name: 'any', linkType: 276, snaplen: 262144, tsUnitsPerSec: 1e9, tsOffset: 0 };
+    const frames = [];
+    for (let i = 0; i < 40; i++) {
+      const ifindex = i % 2 ? 3 : 2;
+      const bytes = sll2.encode({ protocol: 0x0800, ifindex, arphrd: 1, packetType: 4, src: 0x020000000001 }, ipv4.encode({ protocol: 17, src: 0x0a000001, dst: 0x0a000002 + (i % 5), ttl: 64 }, udp.encode({ srcPort: 4000 + i, dstPort: 53 }, new Uint8Array(4))));
+      frames.push({ buf: bytes, off: 0, caplen: bytes.length, origLen: bytes.length, sec: 1_700_000_000 + i, nsec: 0, iface, index: i + 1, fileOffset: 0, ifindex });
+    }
+    const r = analyzeFrames(frames, { memberMap: { 'ifindex:3': 'eth1' } });
+    expect(r.members.map((m) => [m.iface, m.source, m.packets])).toEqual([
+      ['ifindex:2', 'ifindex', 20],
+      ['eth1', 'ifindex', 20],
+    ]);
+  });
+});

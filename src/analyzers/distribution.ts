@@ -4,7 +4,7 @@
 // member whose LACP state is not collecting+distributing; and the hash-policy inference.
 import { type Packet, ipv4Text, ipv6Text, macText, parseIpv4, parseIpv6 } from '../../dissectors/core.js';
 import type { AnalyzerContext } from './context.js';
-import { FlowKind, FlowTable, NO_MEMBER } from './flows.js';
+import { D_ADDRESSED, D_BYTES, D_CUR, D_LAST, D_MASK, D_PKTS, DS, FlowKind, FlowTable, NO_MEMBER } from './flows.js';
 import { type InferenceResult, type TxFlow, inferPolicies, inferable } from './hashinfer.js';
 import { MAX_MEMBERS } from './members.js';
 import { type Analyzer, type Evidence, type TimelineEvent, evidenceOf, pushEvidence } from './types.js';
@@ -288,15 +288,19 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
         if (ls.has(s.ethDst)) this.ctx.dataSystems.add(s.ethDst);
       }
     }
-    else if (ft.macFixed[id] !== 3) ft.addressed(id, s);
     const d = 2 * id + ft.dir;
-    ft.pkts[d]! += 1;
-    ft.bytes[d]! += len;
-    const cur = ft.curMember[d]!;
-    const prevT = ft.lastDir[d]!;
-    ft.lastDir[d] = t;
+    // The flow direction's hot record, all in one place.
+    const D = ft.dirs;
+    const o = d * DS;
+    if (D[o + D_ADDRESSED] === 0) ft.addressed(d, s);
+    D[o + D_PKTS]! += 1;
+    D[o + D_BYTES]! += len;
+    const prevT = D[o + D_LAST]!;
+    D[o + D_LAST] = t;
+    const cur = D[o + D_CUR]!;
     if (cur === m) {
-      if (ft.members[d]! & (ft.members[d]! - 1)) this.split(d, m, len);
+      const mask = D[o + D_MASK]!;
+      if (mask & (mask - 1)) this.split(d, m, len);
       return;
     }
     this.assign(id, d, cur, m, t, t - prevT, pkt);
@@ -357,27 +361,30 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   /** A flow direction seen on member m for the first time, or again after another member. */
   private assign(id: number, d: number, cur: number, m: number, t: number, gap: number, pkt: Packet): void {
     const ft = this.flows;
-    const bit = 1 << m;
+    const D = ft.dirs;
+    const o = d * DS;
+    const bit = 2 ** m;
     const other = d ^ 1;
-    if (((ft.members[d]! | ft.members[other]!) & bit) === 0) this.mFlows[m]! += 1;
+    const mine = D[o + D_MASK]!;
+    if ((((mine | D[other * DS + D_MASK]!) / bit) & 1) === 0) this.mFlows[m]! += 1;
     if (cur === NO_MEMBER) {
       ft.firstMember[d] = m;
-      ft.curMember[d] = m;
-      ft.members[d] = bit;
+      D[o + D_CUR] = m;
+      D[o + D_MASK] = bit;
       return;
     }
     // Moved.
-    const wasSingle = (ft.members[d]! & (ft.members[d]! - 1)) === 0;
-    if (wasSingle && (ft.members[d]! & bit) === 0) {
+    const wasSingle = (mine & (mine - 1)) === 0;
+    if (wasSingle && ((mine / bit) & 1) === 0) {
       // Becoming multi-member: start the per-member split with what the first member carried.
       const sp = this.splitArray(d, cur);
       if (sp) {
-        sp[0]! += ft.pkts[d]! - 1;
-        sp[1]! += ft.bytes[d]! - this.ctx.summary.length;
+        sp[0]! += D[o + D_PKTS]! - 1;
+        sp[1]! += D[o + D_BYTES]! - this.ctx.summary.length;
       }
     }
-    ft.members[d]! |= bit;
-    ft.curMember[d] = m;
+    if (((mine / bit) & 1) === 0) D[o + D_MASK] = mine + bit;
+    D[o + D_CUR] = m;
     this.split(d, m, this.ctx.summary.length);
     const moves = ft.moves[d]!;
     if (moves < 0xffff) ft.moves[d] = moves + 1;
@@ -386,9 +393,9 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     // within SPRAY_WINDOW of each other, in a row (flowlet moves wait for idle gaps; failovers do not repeat).
     if (Number.isNaN(ft.t0)) ft.t0 = t;
     const rel = t - ft.t0;
-    const since = ft.pkts[d]! - ft.movePkts[d]!;
+    const since = D[o + D_PKTS]! - ft.movePkts[d]!;
     const sinceT = rel - ft.moveTime[d]!;
-    ft.movePkts[d] = ft.pkts[d]!;
+    ft.movePkts[d] = D[o + D_PKTS]!;
     ft.moveTime[d] = rel;
     const streak = ft.tightMoves[d]!;
     if (streak >= SPRAY_MOVES) return; // spraying: counted, not told again
@@ -721,7 +728,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       for (let id = 0; id < ft.count; id++) {
         const kind = ft.kind(id);
         if (kind === FlowKind.L2) continue;
-        const mask = ft.members[2 * id]! | ft.members[2 * id + 1]!;
+        const mask = ft.maskOf(2 * id) | ft.maskOf(2 * id + 1);
         for (let side = 0; side < 2; side++) {
           const k = kind === FlowKind.IPV4 ? ft.word(id, side, 0) : cand.some((c) => typeof c === 'string') ? endpointText(ft, id, side) : null;
           if (k === null) continue;
@@ -833,7 +840,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       if (!inferable(ft, id)) continue;
       for (let dir = 0; dir < 2; dir++) {
         const d = 2 * id + dir;
-        if (ft.pkts[d] === 0) continue;
+        if (ft.pkts(d) === 0) continue;
         if (known && !this.isTeam(team, id, dir)) continue;
         const dstMac = dir === 0 ? ft.macB[id]! : ft.macA[id]!;
         if (isGroupMac(dstMac)) continue;
@@ -850,7 +857,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
           rebalanced: ft.rebalanced[d]!,
           rebalanceGap: ft.rebalanceGap[d]!,
           sprayed: ft.tightMoves[d]! >= SPRAY_MOVES,
-          last: { member: ft.curMember[d]!, time: ft.lastDir[d]! },
+          last: { member: ft.curOf(d), time: ft.lastOf(d) },
         });
       }
     }
@@ -938,16 +945,16 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
         const bTeam = this.isTeam(team, id, 1);
         for (let dir = 0; dir < 2; dir++) {
           const d = 2 * id + dir;
-          if (ft.pkts[d] === 0) continue;
+          if (ft.pkts(d) === 0) continue;
           const senderTeam = dir === 0 ? aTeam : bTeam;
           const receiverTeam = dir === 0 ? bTeam : aTeam;
           const target = senderTeam ? tx : receiverTeam ? rx : oth;
-          const mask = ft.members[d]!;
+          const mask = ft.maskOf(d);
           if ((mask & (mask - 1)) === 0) {
             const m = ft.firstMember[d]!;
             if (m < n) {
-              target[2 * m]! += ft.pkts[d]!;
-              target[2 * m + 1]! += ft.bytes[d]!;
+              target[2 * m]! += ft.pkts(d);
+              target[2 * m + 1]! += ft.bytesOf(d);
             }
           } else {
             for (let m = 0; m < n; m++) {

@@ -8,6 +8,14 @@ import type { PacketSummary } from './summary.js';
 const KW = 10;
 /** No member yet. */
 export const NO_MEMBER = 255;
+/** The hot per-direction record: its size and field offsets (FlowTable.dirs). */
+export const DS = 6;
+export const D_PKTS = 0;
+export const D_BYTES = 1;
+export const D_LAST = 2;
+export const D_CUR = 3;
+export const D_MASK = 4;
+export const D_ADDRESSED = 5;
 /** Flow kinds (in the key's tag). */
 export const FlowKind = { IPV4: 1, IPV6: 2, L2: 3 } as const;
 
@@ -53,19 +61,20 @@ export class FlowTable {
   /**
    * MAC of endpoint A / B: the MAC others address it by (a frame's destination MAC), or its source
    * MAC until a frame to it is seen. A Windows switch-independent team sends with member MACs but is
-   * reached at (and hashes with) its team MAC. macFixed: bit 1 A's, bit 2 B's came from a destination.
+   * reached at (and hashes with) its team MAC. Whether a destination fixed it: `dirs` D_ADDRESSED.
    */
   macA: Float64Array;
   macB: Float64Array;
-  macFixed: Uint8Array;
-  /** Per direction (index 2·flow + dir, dir 0 = A→B): packets, bytes, first/current member, member mask, moves, last time. */
-  pkts: Uint32Array;
-  bytes: Float64Array;
+  /**
+   * The hot per-direction record (index (2·flow + dir)·DS, dir 0 = A→B), read and written for every
+   * packet in one place (one or two cache lines, not one per field): packets, bytes, time of the last
+   * packet, current member (NO_MEMBER before the first), member mask, and whether the MAC this
+   * direction's packets are addressed to was recorded (macA/macB).
+   */
+  dirs: Float64Array;
+  /** Per direction (index 2·flow + dir), the colder fields: first member, moves. */
   firstMember: Uint8Array;
-  curMember: Uint8Array;
-  members: Uint32Array;
   moves: Uint16Array;
-  lastDir: Float64Array;
   /** Time of the last move per direction, seconds after `t0` (for spray detection; ms precision is enough). */
   moveTime: Float32Array;
   /** Time origin of moveTime (the first packet). */
@@ -89,14 +98,9 @@ export class FlowTable {
     this.first = new Float64Array(n);
     this.macA = new Float64Array(n);
     this.macB = new Float64Array(n);
-    this.macFixed = new Uint8Array(n);
-    this.pkts = new Uint32Array(2 * n);
-    this.bytes = new Float64Array(2 * n);
+    this.dirs = new Float64Array(2 * n * DS);
     this.firstMember = new Uint8Array(2 * n).fill(NO_MEMBER);
-    this.curMember = new Uint8Array(2 * n).fill(NO_MEMBER);
-    this.members = new Uint32Array(2 * n);
     this.moves = new Uint16Array(2 * n);
-    this.lastDir = new Float64Array(2 * n);
     this.moveTime = new Float32Array(2 * n);
     this.rebalanced = new Uint8Array(2 * n);
     this.tightMoves = new Uint8Array(2 * n);
@@ -110,7 +114,7 @@ export class FlowTable {
 
   /** Approximate bytes held (for the memory report). */
   get memory(): number {
-    return this.capacity * (KW * 4 + 8 * 3 + 1 + 2 * (4 + 8 + 1 + 1 + 4 + 2 + 8 + 4 + 1 + 4 + 1 + 4)) + this.slots.length * 4;
+    return this.capacity * (KW * 4 + 8 * 3 + 2 * (DS * 8 + 1 + 2 + 4 + 1 + 4 + 1 + 4)) + this.slots.length * 4;
   }
 
   /**
@@ -258,18 +262,39 @@ export class FlowTable {
     this.first[id] = s.time;
     this.macA[id] = swap ? s.ethDst : s.ethSrc;
     this.macB[id] = swap ? s.ethSrc : s.ethDst;
-    this.macFixed[id] = s.ethDst < 0 ? 0 : swap ? 1 : 2;
+    const o = 2 * id * DS;
+    const dirs = this.dirs;
+    dirs[o + D_CUR] = NO_MEMBER;
+    dirs[o + DS + D_CUR] = NO_MEMBER;
+    if (s.ethDst >= 0) dirs[o + (swap ? DS : 0) + D_ADDRESSED] = 1;
     this.created = true;
     return id;
   }
 
-  /** The summarised packet goes to the flow's side `1 - dir`: remember the MAC it is addressed by. */
-  addressed(id: number, s: PacketSummary): void {
-    const bit = this.dir === 0 ? 2 : 1;
-    if ((this.macFixed[id]! & bit) !== 0 || s.ethDst < 0) return;
-    if (bit === 2) this.macB[id] = s.ethDst;
-    else this.macA[id] = s.ethDst;
-    this.macFixed[id]! |= bit;
+  /** The summarised packet (flow direction `d`) goes to side `1 - (d & 1)`: remember the MAC it is addressed by. */
+  addressed(d: number, s: PacketSummary): void {
+    if (s.ethDst < 0) return;
+    const id = d >> 1;
+    if (d & 1) this.macA[id] = s.ethDst;
+    else this.macB[id] = s.ethDst;
+    this.dirs[d * DS + D_ADDRESSED] = 1;
+  }
+
+  // ---- per-direction accessors (cold paths; the hot path reads `dirs` directly) ----
+  pkts(d: number): number {
+    return this.dirs[d * DS + D_PKTS]!;
+  }
+  bytesOf(d: number): number {
+    return this.dirs[d * DS + D_BYTES]!;
+  }
+  lastOf(d: number): number {
+    return this.dirs[d * DS + D_LAST]!;
+  }
+  curOf(d: number): number {
+    return this.dirs[d * DS + D_CUR]!;
+  }
+  maskOf(d: number): number {
+    return this.dirs[d * DS + D_MASK]!;
   }
 
   /** Set by lookup: the returned flow was created by this packet. */
@@ -290,14 +315,7 @@ export class FlowTable {
     this.first = g64(this.first, 1);
     this.macA = g64(this.macA, 1);
     this.macB = g64(this.macB, 1);
-    const mf = new Uint8Array(n);
-    mf.set(this.macFixed);
-    this.macFixed = mf;
-    const pk = new Uint32Array(2 * n);
-    pk.set(this.pkts);
-    this.pkts = pk;
-    this.bytes = g64(this.bytes, 2);
-    this.lastDir = g64(this.lastDir, 2);
+    this.dirs = g64(this.dirs, 2 * DS);
     const mt = new Float32Array(2 * n);
     mt.set(this.moveTime);
     this.moveTime = mt;
@@ -316,12 +334,6 @@ export class FlowTable {
     const fm = new Uint8Array(2 * n).fill(NO_MEMBER);
     fm.set(this.firstMember);
     this.firstMember = fm;
-    const cm = new Uint8Array(2 * n).fill(NO_MEMBER);
-    cm.set(this.curMember);
-    this.curMember = cm;
-    const mm = new Uint32Array(2 * n);
-    mm.set(this.members);
-    this.members = mm;
     const mv = new Uint16Array(2 * n);
     mv.set(this.moves);
     this.moves = mv;

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // One benchmark pass in its own process (so its peak RSS is its own): `node bench/passes.mjs PASS FILE`.
-// Prints one JSON line: { pass, packets, seconds, maxRssMB, check } where `seconds` times the packet
-// loop only (module loading excluded) and `check` is a value derived from every packet (so nothing
+// Prints one JSON line: { pass, packets, seconds, cpuSeconds, maxRssMB, check } where `seconds` (wall)
+// and `cpuSeconds` (user + system, all threads) time the packet loop only (module loading
+// excluded) and `check` is a value derived from every packet (so nothing
 // can be optimised away, and passes can be cross-checked).
 import { openSync, readSync, closeSync, createReadStream, existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -53,7 +54,11 @@ async function run() {
   let packets = 0;
   let check = 0;
   let t0 = 0;
-  const start = () => (t0 = performance.now());
+  let c0 = process.cpuUsage();
+  const start = () => {
+    c0 = process.cpuUsage();
+    t0 = performance.now();
+  };
   switch (pass) {
     case 'walk': {
       // Plain Node: DataView over big chunks, touch each record's length.
@@ -151,8 +156,10 @@ async function run() {
       process.exit(2);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const c = process.cpuUsage(c0);
+  const cpuSeconds = (c.user + c.system) / 1e6;
   const maxRssMB = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(JSON.stringify({ pass, packets, seconds, maxRssMB, check }) + '\n');
+  process.stdout.write(JSON.stringify({ pass, packets, seconds, cpuSeconds, maxRssMB, check }) + '\n');
 }
 
 if (!existsSync(file)) {

@@ -29,26 +29,31 @@ function onPair(e: Ev, a: string, b: string): boolean {
 }
 
 describeNet('corosync knet heartbeats, watched by teamscope live', ['corosync', 'corosync-keygen', 'unshare', 'iptables'], () => {
-  let lab: Lab;
+  const labs: Lab[] = [];
   let bin = '';
-  let sw = '';
-  const ns: string[] = [];
 
   beforeAll(() => {
-    lab = new Lab('knet');
     bin = teamscopeBin();
-    sw = lab.ns('sw');
-    NODES.forEach((addr, i) => {
+  });
+  afterAll(() => Promise.all(labs.map((l) => l.teardown())));
+
+  /** A lab of its own per scenario (the two run at once): three nodes on one bridge. */
+  function cluster(tag: string): { lab: Lab; sw: string; ns: string[] } {
+    const lab = new Lab(tag);
+    labs.push(lab);
+    const sw = lab.ns('sw');
+    const ns = NODES.map((addr, i) => {
       const n = lab.ns(`n${i + 1}`);
-      ns.push(n);
       lab.veth(n, 'eth0', sw, `p${i + 1}`);
       lab.addr(n, 'eth0', `${addr}/24`);
+      return n;
     });
     lab.bridge(sw, 'br0', ['p1', 'p2', 'p3']);
-  });
-  afterAll(() => lab?.teardown());
+    return { lab, sw, ns };
+  }
 
   async function scenario(crypto: boolean, name: string): Promise<{ live: Ev[]; report: { type: string; events: Ev[]; heartbeats: { pairs: { protocol: string; from: string; to: string; decoded: boolean; route: string }[] } }; file: string }> {
+    const { lab, sw, ns } = cluster(crypto ? 'knetx' : 'knet');
     const file = join(lab.dir, `${name}.pcapng`);
     const live = lab.spawn(sw, `teamscope live (${name})`, ['node', bin, 'live', '-i', 'br0', '--json', '--write', file, '-f', 'udp port 5405', '--token', String(RUNTIME_TOKEN)]);
     await live.line(/live: capturing on br0/, 30_000);
@@ -96,7 +101,7 @@ describeNet('corosync knet heartbeats, watched by teamscope live', ['corosync', 
     expect(long.filter((e) => onPair(e, NODES[0]!, NODES[1]!))).toEqual([]);
   }
 
-  it('reports node 3 silenced longer than the token timeout, on its pairs and route (knet in clear, header decoded)', async () => {
+  it.concurrent('reports node 3 silenced longer than the token timeout, on its pairs and route (knet in clear, header decoded)', async () => {
     const { live, report, file } = await scenario(false, 'corosync-knet');
     checkGaps(live);
     checkGaps(report.events);
@@ -109,7 +114,7 @@ describeNet('corosync knet heartbeats, watched by teamscope live', ['corosync', 
     if (process.env.TEAMSCOPE_SAMPLES_DIR && existsSync(file)) copyFileSync(file, join(process.env.TEAMSCOPE_SAMPLES_DIR, 'corosync-knet.pcapng'));
   }, 240_000);
 
-  it('reports the same from timing alone when knet is encrypted (aes256/sha256)', async () => {
+  it.concurrent('reports the same from timing alone when knet is encrypted (aes256/sha256)', async () => {
     const { live, report, file } = await scenario(true, 'corosync-knet-crypto');
     checkGaps(live);
     checkGaps(report.events);

@@ -232,7 +232,15 @@ export class Lab {
   constructor(tag: string) {
     cleanLeftovers();
     this.id = `${NET_PREFIX}${process.pid}-${tag}${labCount++}`;
-    this.dir = join(repoRoot, 'node_modules', '.cache', 'teamscope-net', 'labs', this.id);
+    const labs = join(repoRoot, 'node_modules', '.cache', 'teamscope-net', 'labs');
+    // Folders of earlier runs (kept for a look after a failure) go once their process is gone.
+    if (existsSync(labs)) {
+      for (const d of readdirSync(labs)) {
+        const m = new RegExp(`^${NET_PREFIX}(\\d+)-`).exec(d);
+        if (m && !alive(Number(m[1]))) rmSync(join(labs, d), { recursive: true, force: true });
+      }
+    }
+    this.dir = join(labs, this.id);
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
     // Should the worker exit without running afterAll, still remove what this lab created.
@@ -329,18 +337,45 @@ export function teamscopeBuild(): string {
   const base = join(repoRoot, 'node_modules', '.cache', 'teamscope-net');
   const out = join(base, `build-${h.digest('hex').slice(0, 16)}`);
   if (existsSync(join(out, 'package.json'))) return out;
-  const tmp = `${out}.tmp-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  const r = spawnSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', join(repoRoot, 'tsconfig.json'), '--outDir', tmp, '--sourceMap', 'false'], { encoding: 'utf8', cwd: repoRoot });
-  if (!existsSync(join(tmp, 'src', 'capture', 'live.js'))) throw new Error(`building teamscope for the network tests failed:\n${r.stdout}${r.stderr}`);
-  // Under node_modules/ Node finds no package scope: say these files are ES modules.
-  writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');
-  try {
-    renameSync(tmp, out);
-  } catch {
-    rmSync(tmp, { recursive: true, force: true }); // another test file built the same sources first
+  mkdirSync(base, { recursive: true });
+  // One builder at a time (test files start in parallel): the others wait for its result.
+  const lock = `${out}.lock`;
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      if (existsSync(join(out, 'package.json'))) return out;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {
+        continue; // the lock just went away: try again
+      }
+      if (age > 120_000) rmSync(lock, { recursive: true, force: true }); // a builder that died
+      if (Date.now() > deadline) throw new Error(`waited 180 s for another test file to build teamscope into ${out}`);
+      spawnSync('sleep', ['0.2']); // a synchronous pause while polling for the other builder's result
+    }
   }
-  return out;
+  try {
+    if (existsSync(join(out, 'package.json'))) return out;
+    const tmp = `${out}.tmp-${process.pid}`;
+    rmSync(tmp, { recursive: true, force: true });
+    const r = spawnSync(join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', join(repoRoot, 'tsconfig.json'), '--outDir', tmp, '--sourceMap', 'false'], { encoding: 'utf8', cwd: repoRoot });
+    if (!existsSync(join(tmp, 'src', 'capture', 'live.js'))) throw new Error(`building teamscope for the network tests failed:\n${r.stdout}${r.stderr}`);
+    // Under node_modules/ Node finds no package scope: say these files are ES modules.
+    writeFileSync(join(tmp, 'package.json'), '{"type":"module"}\n');
+    renameSync(tmp, out);
+    // Builds of older sources are not needed any more (keep recent ones: a parallel run may use them).
+    for (const d of readdirSync(base)) {
+      const p = join(base, d);
+      if (/^build-[0-9a-f]{16}$/.test(d) && p !== out && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { recursive: true, force: true });
+    }
+    return out;
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** The compiled CLI entry (src/cli/main.js) for `node MAIN live ...` (TEAMSCOPE_NET_BIN overrides it). */

@@ -6,8 +6,8 @@ import type { TimelineEvent } from '../../src/analyzers/types.js';
 
 /** Fields compared with the finding's time tolerance. */
 const TIME_KEYS = new Set(['time', 'start', 'end', 'duration', 'lastFromOld', 'until', 'firstTrafficToNew', 'firstAnnouncement', 'gap', 'staleFor']);
-/** Fields of a truth finding that are about the finding, not compared with the event. */
-const META_KEYS = new Set(['kind', 'required', 'severity', 'timeTolerance', 'evidence', 'text']);
+/** Fields of a truth finding that are about the finding, not compared with the event (`info`: the truth's non-compared extras). */
+const META_KEYS = new Set(['kind', 'required', 'severity', 'timeTolerance', 'evidence', 'text', 'info']);
 /** Truth fields nothing on the wire can tell (a cluster network's name): not compared. */
 const UNOBSERVABLE = new Set(['network']);
 

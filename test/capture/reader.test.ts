@@ -331,8 +331,10 @@ describe('pipes', () => {
     const fifo = tmp.file('pipe.pcap');
     execFileSync('mkfifo', [fifo]);
     const writer = spawn('sh', ['-c', `cat "${shared('vrrp.pcap')}" > "${fifo}"`], { stdio: 'ignore' });
+    // Listen before reading: the writer may be gone by the time the reader is done.
+    const exited = new Promise((ok) => writer.on('exit', ok));
     const { recs, reader } = await readAll(fifo);
-    await new Promise((ok) => writer.on('exit', ok));
+    await exited;
     expect(reader.size).toBe(-1);
     expect(recs.map((r) => r.bytes)).toEqual((await readAll(shared('vrrp.pcap'))).recs.map((r) => r.bytes));
   });

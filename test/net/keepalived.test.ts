@@ -124,6 +124,9 @@ describeNet('keepalived VRRP failover, watched by teamscope live', ['keepalived'
     // 3. r1 comes back and preempts (priority 150 > 100), then is stopped normally: priority 0, fast takeover.
     ka1 = startKeepalived(lab, r1, 'keepalived-r1b', conf('r1', 150));
     await ka1.proc.line(/Entering MASTER STATE/, 30_000);
+    // The gratuitous ARPs r2 sent while it held the VIP, by its own log.
+    const r2Garps = ka2.proc.lines.filter((l) => l.includes(`Sending gratuitous ARP on eth0 for ${VIP}`)).length;
+    expect(r2Garps).toBeGreaterThanOrEqual(5);
     await live.until('vrrp.master r1 again', () => events(live).find((e) => e.kind === 'vrrp.master' && e.toIp === R1 && e.fromIp === R2), 20_000);
     // Moving back within --flipflop-window (default 60 s) is told as a flip-flop rather than a takeover.
     const moved = (e: Ev, from: string, to: string) => (e.kind === 'arp.takeover' || e.kind === 'arp.flipflop') && e.ip === VIP && e.fromMac === from && e.toMac === to;
@@ -146,6 +149,8 @@ describeNet('keepalived VRRP failover, watched by teamscope live', ['keepalived'
     expect(takeovers(last.events).map((x) => x.replace(/^\S+ /, ''))).toEqual([`${VIP} ${mac1} → ${mac2}`, `${VIP} ${mac2} → ${mac1}`, `${VIP} ${mac1} → ${mac2}`]);
     expect(masters(last.events)).toEqual([`null → ${R1} (initial)`, `${R1} → ${R2} (timeout)`, `${R2} → ${R1} (preempted)`, `${R1} → ${R2} (resigned)`]);
     expect(masters(events(live))).toEqual(masters(last.events));
+    // The takeover counts exactly the gratuitous ARPs keepalived says it sent.
+    expect(last.events.find((e) => e.kind === 'arp.takeover' && e.toMac === mac2)?.garps).toBe(r2Garps);
 
     // 5. The file --write saved (flushed every second, closed on stop) says the same offline.
     expect(existsSync(file) && statSync(file).size > 0).toBe(true);

@@ -4,7 +4,7 @@
 // one file at a time, so the offline suites' load on a 2-core machine cannot skew their timing.
 // Arguments after `npm test --` go to vitest as they are, in one phase.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,6 +15,7 @@ if (tsc.status !== 0) {
   console.error('type check failed (tsc -p tsconfig.json)');
   process.exit(1);
 }
+chmodSync('dist/src/cli/main.js', 0o755); // as `npm run build` does: the bin npx runs
 
 const dir = mkdtempSync(join(tmpdir(), 'teamscope-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0, ok: true };

@@ -59,6 +59,26 @@ export function hasIpv4(name: string): boolean {
   return (networkInterfaces()[name] ?? []).some((a) => a.family === 'IPv4');
 }
 
+/** Set when the reader of our standard output went away (`| head`): stop quietly. */
+let stdoutClosed = false;
+let onStdoutClosed: (() => void) | null = null;
+
+/** Write to standard output unless its reader went away. */
+function out(s: string): void {
+  if (stdoutClosed) return;
+  try {
+    process.stdout.write(s);
+  } catch {
+    stdoutClosed = true;
+  }
+}
+
+function stdoutError(err: NodeJS.ErrnoException): void {
+  stdoutClosed = true;
+  if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') say(`live: cannot write to standard output: ${err.message}`);
+  onStdoutClosed?.();
+}
+
 /** Exit code for a capture that could not start. */
 function liveErrorCode(e: LiveError): (typeof ExitCode)[keyof typeof ExitCode] {
   return e.code === 'no-such-interface' || e.code === 'bad-filter' ? ExitCode.USAGE : ExitCode.UNREADABLE;
@@ -116,12 +136,16 @@ export async function runLive(opts: LiveCliOptions): Promise<void> {
   const onSignal = () => session.stop('signal');
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  // `teamscope live ... | head`: when the reader goes away, stop capturing (no report to print).
+  onStdoutClosed = onSignal;
+  process.stdout.on('error', stdoutError);
   let result: LiveResult<AnalysisResult>;
   try {
     result = await session.done;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    onStdoutClosed = null;
     view.close();
   }
   const st = result.stats;
@@ -130,8 +154,8 @@ export async function runLive(opts: LiveCliOptions): Promise<void> {
   if (result.reason === 'error') {
     throw result.error instanceof Error ? result.error : new Error(String(result.error));
   }
-  if (opts.json) process.stdout.write(`{"type":"report",${renderJson(result.report, true).slice(1)}`);
-  else process.stdout.write(renderReport(result.report));
+  if (opts.json) out(`{"type":"report",${renderJson(result.report, true).slice(1)}`);
+  else out(renderReport(result.report));
   setExitCode(ExitCode.OK);
 }
 
@@ -159,10 +183,10 @@ class JsonView implements EventView {
   emit(e: TimelineEvent): void {
     const id = this.next++;
     this.ids.set(e, id);
-    process.stdout.write(`{"type":"event","id":${id},${eventJson(e).slice(1)}`);
+    out(`{"type":"event","id":${id},${eventJson(e).slice(1)}`);
   }
   update(e: TimelineEvent): void {
-    process.stdout.write(`{"type":"update","id":${this.ids.get(e) ?? null},${eventJson(e).slice(1)}`);
+    out(`{"type":"update","id":${this.ids.get(e) ?? null},${eventJson(e).slice(1)}`);
   }
   tick(): void {}
   close(): void {}
@@ -171,10 +195,10 @@ class JsonView implements EventView {
 /** Not a terminal: one line per event as it happens. */
 class LineView implements EventView {
   emit(e: TimelineEvent): void {
-    process.stdout.write(`${eventLine(e)}\n`);
+    out(`${eventLine(e)}\n`);
   }
   update(e: TimelineEvent): void {
-    if (e.end !== undefined && e.end !== null) process.stdout.write(`${eventLine(e)}  (ended ${clockText(Number(e.end))})\n`);
+    if (e.end !== undefined && e.end !== null) out(`${eventLine(e)}  (ended ${clockText(Number(e.end))})\n`);
   }
   tick(): void {}
   close(): void {}
@@ -305,11 +329,11 @@ class CompactView implements EventView {
     let s = this.drawn ? `\x1b[${this.drawn}F\x1b[J` : '';
     s += `${lines.join('\n')}\n`;
     this.drawn = lines.length;
-    process.stdout.write(s);
+    out(s);
   }
 
   close(): void {
-    process.stdout.write('\n');
+    out('\n');
   }
 }
 

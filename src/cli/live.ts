@@ -209,7 +209,7 @@ export interface LiveSnapshot {
   now: number;
   elapsed: number;
   members: { name: string; frames: number; bytes: number }[];
-  lacp: { iface: string; system: string; port: number; actor: string[]; partner: string[]; collectingDistributing: boolean; last: number }[];
+  lacp: { iface: string; system: string; port: number; actor: string[]; partner: string[]; collectingDistributing: boolean; last: number; rate?: 'fast' | 'slow' }[];
   heartbeats: { protocol: string; from: string; to: string; route: string; last: number | null; tolerance: number; breaches: number; nearMisses: number }[];
   vrrp: { protocol: string; group: number; virtualIps: string[]; master: string | null; last: number | null; tolerance: number }[];
   events: TimelineEvent[];
@@ -248,7 +248,9 @@ export function renderCompact(s: LiveSnapshot, width = 120): string[] {
   if (s.lacp.length) {
     out.push('LACP (A activity, T short timeout, G aggregation, S sync, C collecting, D distributing, F defaulted, E expired)');
     for (const p of s.lacp.slice(0, MAX_ROWS)) {
-      const state = p.collectingDistributing ? 'up' : 'NOT DISTRIBUTING';
+      // No LACPDU for the timeout the partner asked for (3 × 1 s fast, 3 × 30 s slow): it expired.
+      const age = s.now - p.last;
+      const state = age > (p.rate === 'slow' ? 90 : 3) ? `SILENT ${age.toFixed(1)} s` : p.collectingDistributing ? 'up' : 'NOT DISTRIBUTING';
       out.push(`  ${p.iface} ${p.system} port ${p.port}: ${state}; actor ${lacpLetters(p.actor)} partner ${lacpLetters(p.partner)}; last PDU ${(s.now - p.last).toFixed(1)} s ago`);
     }
     if (s.lacp.length > MAX_ROWS) out.push(`  … ${s.lacp.length - MAX_ROWS} more ports`);
@@ -287,8 +289,8 @@ export function snapshotOf(session: LiveSession<AnalysisResult>, pipeline: Pipel
       if (a.section === 'lacp') {
         const r = a.result() as { ports?: LiveSnapshot['lacp'] & { partnerState?: string[] }[] } | null;
         for (const p of r?.ports ?? []) {
-          const q = p as unknown as { iface: string; system: string; port: number; actor: string[]; partnerState: string[]; collectingDistributing: boolean; last: number };
-          snap.lacp.push({ iface: q.iface, system: q.system, port: q.port, actor: q.actor, partner: q.partnerState, collectingDistributing: q.collectingDistributing, last: q.last });
+          const q = p as unknown as { iface: string; system: string; port: number; actor: string[]; partnerState: string[]; collectingDistributing: boolean; last: number; rate?: 'fast' | 'slow' };
+          snap.lacp.push({ iface: q.iface, system: q.system, port: q.port, actor: q.actor, partner: q.partnerState, collectingDistributing: q.collectingDistributing, last: q.last, rate: q.rate });
         }
       } else if (a.section === 'heartbeats') {
         const r = a.result() as { pairs?: LiveSnapshot['heartbeats'] } | null;

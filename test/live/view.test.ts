@@ -23,7 +23,10 @@ describe('live view', () => {
         { name: 'eth0', frames: 300, bytes: 30_000 },
         { name: 'eth1', frames: 100, bytes: 10_000 },
       ],
-      lacp: [{ iface: 'eth0', system: '00:11:22:33:44:55', port: 1, actor: ['activity', 'aggregation', 'synchronization', 'collecting', 'distributing'], partner: ['activity'], collectingDistributing: true, last: T + 9.5 }],
+      lacp: [
+        { iface: 'eth0', system: '00:11:22:33:44:55', port: 1, actor: ['activity', 'aggregation', 'synchronization', 'collecting', 'distributing'], partner: ['activity'], collectingDistributing: true, last: T + 9.5, rate: 'fast' },
+        { iface: 'eth1', system: '00:11:22:33:44:55', port: 2, actor: ['activity', 'timeout', 'aggregation', 'synchronization', 'collecting', 'distributing'], partner: ['activity'], collectingDistributing: true, last: T + 5, rate: 'fast' },
+      ],
       heartbeats: [
         { protocol: 'knet', from: '198.18.2.1', to: '198.18.2.3', route: 'r', last: T + 9.8, tolerance: 0.825, breaches: 0, nearMisses: 0 },
         { protocol: 'knet', from: '198.18.2.3', to: '198.18.2.1', route: 'r', last: T + 5, tolerance: 0.825, breaches: 1, nearMisses: 0 },
@@ -35,7 +38,8 @@ describe('live view', () => {
     expect(lines[0]).toBe('teamscope live  03:04:15.678 UTC  running 12 s  400 frames  39.1 KiB');
     expect(lines).toContain('  eth0           300   75.0%  29.3 KiB   75.0%');
     expect(lines).toContain('  eth1           100   25.0%   9.8 KiB   25.0%');
-    expect(lines.find((l) => l.includes('00:11:22:33:44:55'))).toBe('  eth0 00:11:22:33:44:55 port 1: up; actor AGSCD partner A; last PDU 0.5 s ago');
+    expect(lines.find((l) => l.includes('port 1'))).toBe('  eth0 00:11:22:33:44:55 port 1: up; actor AGSCD partner A; last PDU 0.5 s ago');
+    expect(lines.find((l) => l.includes('port 2'))).toBe('  eth1 00:11:22:33:44:55 port 2: SILENT 5.0 s; actor ATGSCD partner A; last PDU 5.0 s ago');
     expect(lines).toContain('  knet 198.18.2.1 → 198.18.2.3: ok (tolerance 0.825 s; 0 breaches, 0 near misses)');
     expect(lines).toContain('  knet 198.18.2.3 → 198.18.2.1: SILENT 5.0 s (tolerance 0.825 s; 1 breaches, 0 near misses)');
     expect(lines).toContain('  vrrp group 51 (198.18.1.100): master 198.18.1.2 ok (Master_Down 3.609375 s)');

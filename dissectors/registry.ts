@@ -52,6 +52,16 @@ export class Registry {
     this.decodeAs(table, Number(m[2]), m[3]!);
   }
 
+  /** Does any dissector claim `key` in `table`? */
+  has(table: TableName, key: number): boolean {
+    return this.tables.get(table)?.has(key) ?? false;
+  }
+
+  /** The keys of `table` that some dissector claims (a fast path precomputes from these). */
+  keys(table: TableName): number[] {
+    return [...(this.tables.get(table)?.keys() ?? [])];
+  }
+
   get(name: string): Dissector | undefined {
     return this.byName.get(name);
   }

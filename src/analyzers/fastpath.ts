@@ -8,6 +8,7 @@
 import type { Frame } from '../capture/frame.js';
 import { type LayerMeta, type Packet, type Problem, problem } from '../../dissectors/core.js';
 import type { Registry } from '../../dissectors/registry.js';
+import type { TableName } from '../../dissectors/core.js';
 import type { PacketSummary } from './summary.js';
 
 const NO_LAYERS: LayerMeta[] = [];
@@ -23,12 +24,9 @@ const IPV6_EXT = new Uint8Array(256);
 for (const nh of [0, 43, 44, 51, 59, 60, 135, 139, 140]) IPV6_EXT[nh] = 1;
 
 /** Which keys of a dispatch table have a dissector (read once from the registry). */
-function keysOf(reg: Registry, table: string, size: number): Uint8Array | null {
-  const tables = (reg as unknown as { tables?: unknown }).tables;
-  if (!(tables instanceof Map)) return null;
+function keysOf(reg: Registry, table: TableName, size: number): Uint8Array {
   const out = new Uint8Array(size);
-  const t = tables.get(table);
-  if (t instanceof Map) for (const k of t.keys()) if (typeof k === 'number' && k >= 0 && k < size) out[k] = 1;
+  for (const k of reg.keys(table)) if (k >= 0 && k < size) out[k] = 1;
   return out;
 }
 
@@ -47,16 +45,12 @@ export class FastPath {
 
   constructor(reg: Registry) {
     this.pkt = { frame: null as unknown as Frame, time: 0.5, layers: NO_LAYERS, problems: NO_PROBLEMS, rawOff: 0, rawEnd: 0, rawOf: '' };
-    const u = keysOf(reg, 'udp.port', 65536);
-    const t = keysOf(reg, 'tcp.port', 65536);
-    const p = keysOf(reg, 'ip.proto', 256);
-    const e = keysOf(reg, 'ethertype', 65536);
-    this.enabled = u !== null && t !== null && p !== null && e !== null;
-    this.udpPorts = u ?? new Uint8Array(65536);
-    this.tcpPorts = t ?? new Uint8Array(65536);
-    this.protos = p ?? new Uint8Array(256);
+    this.udpPorts = keysOf(reg, 'udp.port', 65536);
+    this.tcpPorts = keysOf(reg, 'tcp.port', 65536);
+    this.protos = keysOf(reg, 'ip.proto', 256);
+    this.enabled = true;
     // The fast path stands in for exactly these dissectors; if someone replaced them, step aside.
-    const ok = (table: string, key: number, name: string) => reg.keyOf(table as never, name) === key || reg.get(name) === undefined;
+    const ok = (table: TableName, key: number, name: string) => reg.keyOf(table, name) === key || reg.get(name) === undefined;
     if (!ok('ethertype', 0x0800, 'ipv4') || !ok('ip.proto', 6, 'tcp') || !ok('ip.proto', 17, 'udp')) this.enabled = false;
     if (!reg.get('eth') || !reg.get('ipv4') || !reg.get('ipv6') || !reg.get('tcp') || !reg.get('udp') || !reg.get('vlan')) this.enabled = false;
   }

@@ -21,6 +21,8 @@ export interface LiveFrameWriter {
   /** Push what was written to the file (called every `flushMs`). */
   flush(): Promise<void> | void;
   close(): Promise<void> | void;
+  /** Write what is buffered at once, synchronously (the process is about to exit), if the writer can. */
+  flushSync?(): void;
 }
 
 /** Why a session ended. */
@@ -200,6 +202,7 @@ export function pcapngLiveWriter(target: WriteTarget, interfaces: readonly Inter
       w.writePacket(n, f.sec, f.nsec, f.buf, f.origLen, f.off, f.caplen);
     },
     flush: () => w.flush(),
+    flushSync: () => w.flushSync(),
     close: () => w.close(),
   };
 }

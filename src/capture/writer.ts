@@ -1,6 +1,7 @@
 // Capture writers: classic pcap (µs or ns) and pcapng (SHB, one IDB per interface, EPBs), little
 // endian, buffered, to a file path or a Writable. flush() pushes what is buffered (live capture
-// calls it every second); close() flushes and ends.
+// calls it every second); flushSync() does so at once (for a process about to exit); close()
+// flushes and ends.
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { CaptureError, type CaptureErrorCode } from './errors.js';
@@ -82,6 +83,16 @@ class Output {
       this.buf = Buffer.allocUnsafe(BUFFER_SIZE);
     }
     this.pos = 0;
+  }
+
+  /**
+   * Write the buffered bytes now, synchronously to a file (a stream target is handed them without
+   * waiting for it to drain); for a process about to exit. Nothing to do once closed.
+   */
+  flushSync(): void {
+    if (this.closed) return;
+    this.hand();
+    if (this.failed !== null) throw writeError(this.target, this.failed);
   }
 
   async flush(): Promise<void> {
@@ -203,6 +214,11 @@ export class PcapWriter {
 
   flush(): Promise<void> {
     return this.out.flush();
+  }
+
+  /** Write what is buffered at once (synchronously for a file): for a process about to exit. */
+  flushSync(): void {
+    this.out.flushSync();
   }
 
   close(): Promise<void> {
@@ -329,6 +345,11 @@ export class PcapngWriter {
 
   flush(): Promise<void> {
     return this.out.flush();
+  }
+
+  /** Write what is buffered at once (synchronously for a file): for a process about to exit. */
+  flushSync(): void {
+    this.out.flushSync();
   }
 
   close(): Promise<void> {

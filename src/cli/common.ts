@@ -75,6 +75,37 @@ function isErrno(e: unknown): e is NodeJS.ErrnoException {
   return typeof e === 'object' && e !== null && 'code' in e;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Before-exit hooks: main.ts exits at once when the reader of standard output goes away (`| head`);
+// a command with something to save first (live's --write file) registers it here.
+
+const exitHooks = new Set<() => void>();
+
+/**
+ * Run `fn` (synchronously) before main.ts's immediate process.exit on a closed pipe or an unwritable
+ * standard output. Returns the function that unregisters it (call it once the work is saved anyway).
+ */
+export function onExit(fn: () => void): () => void {
+  exitHooks.add(fn);
+  return () => {
+    exitHooks.delete(fn);
+  };
+}
+
+/** Run and forget every registered hook, in registration order; a failing hook is reported and the rest still run. */
+export function runExitHooks(): void {
+  const hooks = [...exitHooks];
+  exitHooks.clear();
+  for (const fn of hooks) {
+    try {
+      fn();
+    } catch (err) {
+      say(err instanceof Error ? err.message : String(err));
+      setExitCode(ExitCode.UNREADABLE);
+    }
+  }
+}
+
 /** Wrap a command's action so any failure becomes one line on stderr and an exit code. */
 export function action<A extends unknown[]>(fn: (...args: A) => unknown): (...args: A) => Promise<void> {
   return async (...args: A) => {

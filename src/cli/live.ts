@@ -7,12 +7,12 @@ import { type Command, Option } from 'commander';
 import { registry } from '../../dissectors/index.js';
 import { linkTypeNames } from '../capture/frame.js';
 import { LiveError } from '../capture/live.js';
-import { type LiveResult, LiveSession, pcapngLiveWriter } from '../capture/live-session.js';
+import { type LiveFrameWriter, type LiveResult, LiveSession, pcapngLiveWriter } from '../capture/live-session.js';
 import { type AnalysisResult, Pipeline } from '../analyzers/pipeline.js';
 import { arpOptions, thresholdOptions } from '../analyzers/settings.js';
 import type { LiveSink } from '../analyzers/timeline.js';
 import type { TimelineEvent } from '../analyzers/types.js';
-import { CliError, ExitCode, action, applyDecodeAs, collect, intOption, numberOption, say, setExitCode } from './common.js';
+import { CliError, ExitCode, action, applyDecodeAs, collect, intOption, numberOption, onExit, say, setExitCode } from './common.js';
 import { eventLine as eventJson, renderJson } from '../report/json.js';
 import { renderTables } from '../report/table.js';
 import { pipelineSettings, teamOptions } from './analyze.js';
@@ -104,6 +104,13 @@ export async function runLive(opts: LiveCliOptions): Promise<void> {
   pipeline.setInput(0, { file: `live:${opts.interface.join(',')}`, format: 'live' });
 
   let session: LiveSession<AnalysisResult>;
+  // `| head`: main.ts exits at once when the reader goes away; the file gets its last (up to one
+  // second of) buffered frames first, synchronously.
+  let unhook = (): void => undefined;
+  const saveOnExit = (w: LiveFrameWriter): LiveFrameWriter => {
+    unhook = onExit(() => w.flushSync?.());
+    return w;
+  };
   try {
     session = await LiveSession.start(
       {
@@ -116,11 +123,12 @@ export async function runLive(opts: LiveCliOptions): Promise<void> {
       },
       pipeline,
       {
-        writer: opts.write ? (ifs) => pcapngLiveWriter(opts.write!, ifs) : undefined,
+        writer: opts.write ? (ifs) => saveOnExit(pcapngLiveWriter(opts.write!, ifs)) : undefined,
         onTick: () => view.tick(session, pipeline),
       },
     );
   } catch (err) {
+    unhook();
     if (err instanceof LiveError) throw new CliError(err.message, liveErrorCode(err));
     const e = err as NodeJS.ErrnoException;
     if (opts.write && typeof e?.code === 'string' && typeof e.syscall === 'string') throw new CliError(`cannot write ${opts.write}: ${e.message}`, ExitCode.UNREADABLE);
@@ -143,6 +151,7 @@ export async function runLive(opts: LiveCliOptions): Promise<void> {
   try {
     result = await session.done;
   } finally {
+    unhook(); // the session closed the file
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     onStdoutClosed = null;

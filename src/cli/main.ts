@@ -3,7 +3,7 @@
 // itself with `registerX(program)`. Usage errors become one line on stderr and exit code 2.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { ExitCode, reportError, say, setExitCode } from './common.js';
+import { ExitCode, reportError, runExitHooks, say, setExitCode } from './common.js';
 import { registerAnalyze } from './analyze.js';
 import { registerArp } from './arp.js';
 import { registerDissect } from './dissect.js';
@@ -73,11 +73,16 @@ Exit codes: 0 ok, 1 findings at or above --fail-on, 2 usage error, 3 unreadable 
 /**
  * The reader of our output went away (`teamscope ... | head`): stop at once and quietly, as a C
  * tool killed by SIGPIPE would, whoever was writing (a command's Output, commander's help, a table).
+ * What a command registered with onExit runs first (live --write saves its last buffered frames).
  */
 function quietOnClosedPipe(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') {
+      runExitHooks();
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    }
     say(`cannot write the output: ${err.message}`);
+    runExitHooks();
     process.exit(ExitCode.INTERNAL);
   });
   process.stderr.on('error', () => undefined);

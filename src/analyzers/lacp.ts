@@ -40,6 +40,14 @@ export const LacpTimers = {
   AGGREGATE_WAIT: 2,
   /** At most 3 LACPDUs in any Fast_Periodic_Time (IEEE 802.3ad 43.4.16; Linux AD_MAX_TX_IN_SECOND). */
   MAX_PER_SECOND: 3,
+  /**
+   * Slack (s) on the one-second window of MAX_PER_SECOND: a violation needs 4 PDUs within
+   * FAST_PERIODIC − this. An end sends its periodic PDU every 1 s, so one or two immediate PDUs after
+   * a state change put the 4th PDU at 1 s ± send/capture jitter (e.g. 0.99976 s or 1.00024 s); that is
+   * the limit met, not broken. Linux runs its LACP state machines on a 100 ms tick (AD_TIMER_INTERVAL),
+   * so PDUs really sent too fast are at least one tick inside the window, far beyond 10 ms of jitter.
+   */
+  RATE_TOLERANCE: 0.01,
 } as const;
 
 /** Out of sync / in sync but not collecting+distributing for less than this is negotiation, not a problem (s). */
@@ -329,12 +337,13 @@ export class LacpAnalyzer implements Analyzer<LacpSection> {
       }
     }
 
-    // Rate: the fourth PDU within one second breaks the 3-per-Fast_Periodic_Time limit.
+    // Rate: the fourth PDU within one second (less RATE_TOLERANCE for jitter) breaks the
+    // 3-per-Fast_Periodic_Time limit.
     const slot = p.recentAt % 3;
     const oldest = p.recent[slot]!;
     p.recent[slot] = t;
     p.recentAt++;
-    const tooFast = t - oldest < LacpTimers.FAST_PERIODIC;
+    const tooFast = t - oldest < LacpTimers.FAST_PERIODIC - LacpTimers.RATE_TOLERANCE;
     this.condition(p, 'pdu-rate', tooFast, t, ev, undefined, 0);
     const rc = p.open.get('pdu-rate');
     if (tooFast && rc?.event) {

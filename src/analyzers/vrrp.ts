@@ -39,7 +39,10 @@ export function vrrp3MasterDown(masterAdverIntCs: number, backupPriority: number
 
 interface Source {
   addr: string;
+  /** Priority of the latest advert (0: resigning, RFC 3768 §6.4.3). */
   priority: number;
+  /** Last non-zero advertised priority (its priority as master before resigning), 0 if none seen. */
+  ownPriority: number;
   adverts: number;
   first: number;
   last: number;
@@ -224,12 +227,13 @@ export class VrrpAnalyzer implements Analyzer<FhrpSection> {
     let srcRec = g.sources.get(src);
     if (srcRec === undefined) {
       if (g.sources.size >= MAX_SOURCES) g.sourcesDropped++;
-      else g.sources.set(src, (srcRec = { addr: src, priority, adverts: 0, first: t, last: t, intervals: new Series(), state: '' }));
+      else g.sources.set(src, (srcRec = { addr: src, priority, ownPriority: priority, adverts: 0, first: t, last: t, intervals: new Series(), state: '' }));
     } else srcRec.intervals.add(t - srcRec.last);
     if (srcRec) {
       srcRec.adverts++;
       srcRec.last = t;
       srcRec.priority = priority;
+      if (priority !== 0) srcRec.ownPriority = priority;
       srcRec.state = String(l.role ?? '');
     }
     const ev = evidenceOf(pkt);
@@ -316,7 +320,7 @@ export class VrrpAnalyzer implements Analyzer<FhrpSection> {
       text:
         reason === 'initial'
           ? `${g.proto.toUpperCase()} group ${g.group}${vip ? ` (${vip})` : ''}: ${src} is master (priority ${priority})`
-          : `${g.proto.toUpperCase()} group ${g.group}${vip ? ` (${vip})` : ''}: master ${old!.addr} → ${src} (priority ${old!.priority} → ${priority}, ${reason})`,
+          : `${g.proto.toUpperCase()} group ${g.group}${vip ? ` (${vip})` : ''}: master ${old!.addr} → ${src} (${old!.ownPriority > 0 ? `priority ${old!.ownPriority} → ${priority}` : `resigned → priority ${priority}`}, ${reason})`,
       group: g.group,
       ip: vip,
       virtualIps: g.virtualIps,
@@ -332,9 +336,11 @@ export class VrrpAnalyzer implements Analyzer<FhrpSection> {
   private tolerance(g: Group): { value: number; rule: string } {
     if (g.proto === 'hsrp') return { value: g.hold || 10, rule: `hold time ${g.hold || 10} s (RFC 2281)` };
     if (g.proto === 'carp') return { value: 3 * g.interval, rule: `3 × advbase+advskew/256 = ${round6(3 * g.interval)} s` };
-    // Backups do not advertise: the best-known backup priority, else the default 100.
+    // Backups do not advertise: the best-known backup priority, else the default 100. A router whose
+    // latest advert has priority 0 resigned (shutdown → Initialize, RFC 3768 §6.4.3): it is no backup,
+    // and priority 0 is never a Skew_Time input.
     let backup = -1;
-    for (const s of g.sources.values()) if (s !== g.master && s.priority > backup && s.priority < 255) backup = s.priority;
+    for (const s of g.sources.values()) if (s !== g.master && s.priority > 0 && s.priority > backup && s.priority < 255) backup = s.priority;
     const assumed = backup < 0;
     if (assumed) backup = VRRP_DEFAULT_PRIORITY;
     if (g.version === 3) {

@@ -2,7 +2,9 @@
 // flags): Expired, then Defaulted while the partner is silent, then both ends collecting+distributing.
 import { describe, expect, it } from 'vitest';
 import type { TimelineEvent } from '../../src/analyzers/types.js';
+import { LacpTimers } from '../../src/analyzers/lacp.js';
 import { analyzeFrames, pcapFrames, sharedCapture, utc } from './kit.js';
+import { FrameBuilder, memberIfaces } from './team-kit.js';
 
 const SYS22 = '00:13:c4:12:0f:00';
 const SYS25 = '00:0e:83:16:f5:00';
@@ -86,5 +88,28 @@ describe('LACP.pcap (2009, two ends of one link)', () => {
     expect(story).toMatch(/^LACP port 22 of 00:13:c4:12:0f:00: expired/);
     expect(story).toMatch(/defaulted \(82\.1 s, partner silent 76\.6 s\)/);
     expect(story).toMatch(/LACP link on LACP\.pcap up$/);
+  });
+});
+
+describe('LACP pdu-rate: more than 3 LACPDUs in one second, with jitter tolerance', () => {
+  // A periodic PDU every 1 s plus two immediate PDUs after state changes put the 4th PDU at the
+  // 1 s period ± send/capture jitter: the limit is met, not broken (LacpTimers.RATE_TOLERANCE).
+  const rate = (offsets: number[]) => {
+    const b = new FrameBuilder(memberIfaces(['eth0']));
+    const t0 = 1_700_000_000;
+    for (const dt of offsets) b.lacpdu(t0 + dt, 0, 0x3d);
+    return analyzeFrames(b.sorted()).events.filter((e) => e.kind === 'lacp.problem' && e.code === 'pdu-rate');
+  };
+
+  it('4 PDUs over 1.000237 s (or 0.999763 s): no pdu-rate', () => {
+    expect(rate([0, 0.3, 0.6, 1.000237])).toHaveLength(0);
+    expect(rate([0, 0.3, 0.6, 0.999763])).toHaveLength(0);
+    expect(LacpTimers.RATE_TOLERANCE).toBe(0.01);
+  });
+
+  it('4 PDUs within 0.5 s: pdu-rate', () => {
+    const r = rate([0, 0.1, 0.3, 0.5]);
+    expect(r).toHaveLength(1);
+    expect(r[0]!.maxInOneSecond).toBe(4);
   });
 });

@@ -97,6 +97,31 @@ describe('VRRP and HSRP failover', () => {
     expect(m.map((e) => e.reason)).toEqual(['initial', 'resigned']);
   });
 
+  it('after a resign: the text gives the master\'s priority before it resigned, Skew_Time never uses priority 0', () => {
+    // keepalived stopped normally (samples/real/keepalived-vrrp.pcapng, step 4): master 150 resigns, the backup 100 takes over.
+    const pkts = [];
+    for (let i = 0; i < 3; i++) pkts.push(vrrpPkt({ t: T0 + i, src: '10.0.0.2', vrid: 9, priority: 150, addrs: ['10.0.0.1'] }));
+    pkts.push(vrrpPkt({ t: T0 + 2.5, src: '10.0.0.2', vrid: 9, priority: 0, addrs: ['10.0.0.1'] }));
+    for (let i = 0; i < 3; i++) pkts.push(vrrpPkt({ t: T0 + 2.5 + vrrp2SkewTime(100) + i, src: '10.0.0.3', vrid: 9, priority: 100, addrs: ['10.0.0.1'] }));
+    const a = run(new VrrpAnalyzer(), pkts);
+    const m = a.emitted().filter((e) => e.kind === 'vrrp.master');
+    expect(m.map((e) => e.reason)).toEqual(['initial', 'resigned']);
+    expect(m[1]!.text).toBe('VRRP group 9 (10.0.0.1): master 10.0.0.2 → 10.0.0.3 (priority 150 → 100, resigned)');
+    const g = a.result().groups[0]!;
+    // The resigned router is no backup: the default backup priority 100, not (256 − 0)/256.
+    expect(g.tolerance).toBeCloseTo(vrrp2MasterDown(1, 100), 6);
+    expect(g.tolerance).toBeCloseTo(3 + 156 / 256, 6);
+    expect(g.toleranceRule).not.toContain('256 − 0');
+    expect(a.emitted().filter((e) => e.kind === 'heartbeat.breach')).toHaveLength(0);
+    // A router first heard resigning has no known priority: no number for it.
+    resetFrames();
+    const b = run(new VrrpAnalyzer(), [
+      vrrpPkt({ t: T0, src: '10.0.0.2', vrid: 9, priority: 0, addrs: ['10.0.0.1'] }),
+      vrrpPkt({ t: T0 + 0.6, src: '10.0.0.3', vrid: 9, priority: 100, addrs: ['10.0.0.1'] }),
+    ]);
+    expect(b.result().groups[0]!.tolerance).toBeCloseTo(3 + 156 / 256, 6);
+  });
+
   it('HSRP: active hellos against the hold time, standby hellos ignored, takeover by timeout', () => {
     const pkts = [];
     for (let i = 0; i < 4; i++) {

@@ -2,23 +2,14 @@
 // diagnoses as `lacp.problem` intervals with evidence (issue 4 "LACP"; PROTOCOLS.md §2.2–2.6;
 // FINDINGS.md lacp.state / lacp.problem), plus Marker request/response pairs and their latency.
 import { type Packet, macText } from '../../dissectors/core.js';
-import type { LacpLayer } from '../../dissectors/lacp.js';
+import { type LacpLayer, LacpState } from '../../dissectors/lacp.js';
 import type { MarkerLayer } from '../../dissectors/marker.js';
 import type { AnalyzerContext } from './context.js';
 import { type Analyzer, type Evidence, type EventSeverity, type TimelineEvent, MAX_EVIDENCE, evidenceOf, pushEvidence } from './types.js';
 import { closeInterval } from './timeline.js';
 
-/** Actor/Partner state bits (PROTOCOLS.md §2.3; IEEE 802.1AX 6.4.2.3). */
-export const LacpState = {
-  ACTIVITY: 0x01,
-  TIMEOUT: 0x02,
-  AGGREGATION: 0x04,
-  SYNCHRONIZATION: 0x08,
-  COLLECTING: 0x10,
-  DISTRIBUTING: 0x20,
-  DEFAULTED: 0x40,
-  EXPIRED: 0x80,
-} as const;
+/** Actor/Partner state bits: the dissector's table (PROTOCOLS.md §2.3), re-exported for analyzer users. */
+export { LacpState };
 
 /** Flag names in bit order, as FINDINGS.md spells them. */
 export const LACP_FLAG_NAMES = ['activity', 'timeout', 'aggregation', 'synchronization', 'collecting', 'distributing', 'defaulted', 'expired'] as const;

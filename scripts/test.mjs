@@ -16,6 +16,13 @@ if (tsc.status !== 0) {
   process.exit(1);
 }
 chmodSync('dist/src/cli/main.js', 0o755); // as `npm run build` does: the bin npx runs
+// The tests are TypeScript too: type-check them (strict, as the sources) without emitting.
+const tscTests = spawnSync(bin('tsc'), ['-p', 'tsconfig.test.json'], { stdio: 'inherit' });
+if (tscTests.status !== 0) {
+  console.log('0 passed, 1 failed');
+  console.error('type check of the tests failed (tsc -p tsconfig.test.json)');
+  process.exit(1);
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'teamscope-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0, ok: true };

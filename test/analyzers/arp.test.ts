@@ -207,7 +207,7 @@ describe('live view', () => {
   it('emits a takeover once the conflict window passes, then completes it in place (sink.update)', () => {
     const emitted: TimelineEvent[] = [];
     const updated: TimelineEvent[] = [];
-    const a = new ArpAnalyzer({ conflictWindow: 10, staleWindow: 300 }, { emit: (e) => emitted.push(e), update: (e: TimelineEvent) => updated.push(e) } as never);
+    const a = new ArpAnalyzer({ conflictWindow: 10, staleWindow: 300 }, { emit: (e: TimelineEvent) => emitted.push(e), update: (e: TimelineEvent) => updated.push(e) } as never);
     a.onPacket(garpRequest(T0, A, VIP));
     a.onPacket(garpRequest(T0 + 20, B, VIP));
     a.onPacket(toVip(T0 + 25, A));

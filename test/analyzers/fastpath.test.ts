@@ -54,7 +54,7 @@ describe('fast path', () => {
 
   it('takes frames with a bad IPv4 header checksum (offload) and notes it as the dissector does', () => {
     const b = frameBytes({ v6: false, udp: false, vid: -1, sport: 80, dport: 1234, flags: 2, frag: 0, pad: 0 });
-    b[14 + 10] ^= 0xff;
+    b[14 + 10]! ^= 0xff;
     expect(compare(b)).toBe('fast');
   });
 

@@ -165,7 +165,7 @@ describe('live view', () => {
     const pkts = mscsRoute({ a: '10.0.1.1', b: '10.0.1.2', macA: N1.mac, macB: N2.mac, from: T0, to: T0 + 30, silent: (t) => t > T0 + 10.4 && t < T0 + 18.4 });
     const emitted: TimelineEvent[] = [];
     const updated: TimelineEvent[] = [];
-    const a = new HeartbeatAnalyzer({ sameSubnetThreshold: 5 }, { emit: (e) => emitted.push(e), update: (e: TimelineEvent) => updated.push(e) } as never);
+    const a = new HeartbeatAnalyzer({ sameSubnetThreshold: 5 }, { emit: (e: TimelineEvent) => emitted.push(e), update: (e: TimelineEvent) => updated.push(e) } as never);
     let next = T0;
     let seenAt = -1;
     for (const p of pkts) {

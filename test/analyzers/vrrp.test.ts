@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { VrrpAnalyzer, vrrp2MasterDown, vrrp3MasterDown, vrrp2SkewTime, vrrp3SkewTime } from '../../src/analyzers/vrrp.js';
 import { carpPkt, hsrpPkt, readPcap, resetFrames, run, vrrpPkt } from './arp-hb-kit.js';
+import type { TimelineEvent } from '../../src/analyzers/types.js';
 
 const captures = resolve(import.meta.dirname, '../../../shared/captures');
 const T0 = 1_700_000_000;
@@ -164,7 +165,7 @@ describe('VRRP and HSRP failover', () => {
   it('live view: the advert gap is reported on tick once past Master_Down_Interval, completed when a master speaks again', () => {
     const emitted: { kind: string; end?: unknown }[] = [];
     let updates = 0;
-    const a = new VrrpAnalyzer({}, { emit: (e) => emitted.push(e), update: () => updates++ } as never);
+    const a = new VrrpAnalyzer({}, { emit: (e: TimelineEvent) => emitted.push(e), update: () => updates++ } as never);
     for (let i = 0; i < 3; i++) a.onPacket(vrrpPkt({ t: T0 + i, src: '10.0.0.2', vrid: 9, priority: 200, addrs: ['10.0.0.1'] }));
     a.tick(T0 + 4);
     expect(emitted.filter((e) => e.kind === 'heartbeat.breach')).toHaveLength(0);

@@ -476,6 +476,25 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     return Math.abs(a.start - b.start) <= this.mergeSlack(r) && a.start < b.end && b.start < a.end;
   }
 
+  /** Where a silence was: the fields finished and ongoing heartbeat events share (FINDINGS.md order). */
+  private whereFields(r: Route, fromAddr: string, toAddr: string, both: boolean, dec: SubnetDecision) {
+    return {
+      protocol: r.proto,
+      from: fromAddr,
+      to: toAddr,
+      fromNode: this.nodeOf(r, fromAddr),
+      toNode: this.nodeOf(r, toAddr),
+      fromAddr,
+      toAddr,
+      link: r.proto === 'knet' ? r.link : null,
+      direction: both ? 'both' : 'one-way',
+      route: r.text,
+      iface: r.iface,
+      subnet: dec.subnet,
+      subnetRule: dec.rule,
+    };
+  }
+
   private subnet(r: Route): SubnetDecision {
     const d0 = r.dirs[0];
     const d1 = r.dirs[1];
@@ -608,19 +627,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
       start,
       end,
       duration,
-      protocol: r.proto,
-      from: fromAddr,
-      to: toAddr,
-      fromNode: this.nodeOf(r, fromAddr),
-      toNode: this.nodeOf(r, toAddr),
-      fromAddr,
-      toAddr,
-      link: r.proto === 'knet' ? r.link : null,
-      direction: both ? 'both' : 'one-way',
-      route: r.text,
-      iface: r.iface,
-      subnet: dec.subnet,
-      subnetRule: dec.rule,
+      ...this.whereFields(r, fromAddr, toAddr, both, dec),
       tolerance: round6(tol),
       toleranceRule: r.proto === 'knet' ? this.knetTimers(r).rule : tolText,
       missed,
@@ -711,19 +718,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
         start,
         end: null,
         duration: null,
-        protocol: r.proto,
-        from: fromAddr,
-        to: toAddr,
-        fromNode: this.nodeOf(r, fromAddr),
-        toNode: this.nodeOf(r, toAddr),
-        fromAddr,
-        toAddr,
-        link: r.proto === 'knet' ? r.link : null,
-        direction: both ? 'both' : 'one-way',
-        route: r.text,
-        iface: r.iface,
-        subnet: dec.subnet,
-        subnetRule: dec.rule,
+        ...this.whereFields(r, fromAddr, toAddr, both, dec),
         tolerance: tol,
         missed: null,
         profiles: r.proto === 'mscs' ? breachedProfiles(time - start, dec.subnet) : [],

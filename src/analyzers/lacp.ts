@@ -1,8 +1,8 @@
 // LACP per member port (actor system + port, per member): the partner, every state transition, and
 // diagnoses as `lacp.problem` intervals with evidence (issue 4 "LACP"; PROTOCOLS.md §2.2–2.6;
 // FINDINGS.md lacp.state / lacp.problem), plus Marker request/response pairs and their latency.
-import { type Packet, macText } from '../../dissectors/core.js';
-import { type LacpLayer, LacpState } from '../../dissectors/lacp.js';
+import { type Packet, flagNames, macText } from '../../dissectors/core.js';
+import { type LacpLayer, LacpState, lacpStateFlags } from '../../dissectors/lacp.js';
 import type { MarkerLayer } from '../../dissectors/marker.js';
 import type { AnalyzerContext } from './context.js';
 import { type Analyzer, type Evidence, type EventSeverity, type TimelineEvent, MAX_EVIDENCE, evidenceOf, pushEvidence } from './types.js';
@@ -11,14 +11,9 @@ import { closeInterval } from './timeline.js';
 /** Actor/Partner state bits: the dissector's table (PROTOCOLS.md §2.3), re-exported for analyzer users. */
 export { LacpState };
 
-/** Flag names in bit order, as FINDINGS.md spells them. */
-export const LACP_FLAG_NAMES = ['activity', 'timeout', 'aggregation', 'synchronization', 'collecting', 'distributing', 'defaulted', 'expired'] as const;
-
-/** Names of the bits set in a state octet. */
+/** Names of the bits set in a state octet, in bit order (the dissector's flag table, as FINDINGS.md spells them). */
 export function lacpFlags(state: number): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < 8; i++) if (state & (1 << i)) out.push(LACP_FLAG_NAMES[i]!);
-  return out;
+  return flagNames(state, lacpStateFlags);
 }
 
 /** LACP timers (PROTOCOLS.md §2.6; IEEE 802.1AX 6.4.4). */

@@ -143,7 +143,8 @@ async function run() {
         };
       }
       start();
-      const set = await readCaptures([file]);
+      // Recycled chunks, as the CLI reads (src/cli/common.ts openInputs): frames are used within their batch.
+      const set = await readCaptures([file], { recycle: true });
       for await (const batch of set.batches()) {
         for (let i = 0; i < batch.length; i++) onFrame(batch[i]);
         packets += batch.length;

@@ -42,8 +42,17 @@ export interface InterfaceInfo {
 }
 
 /**
- * One frame. `buf[off .. off + caplen)` are the captured bytes; the view is valid for as
- * long as the frame is referenced (readers never overwrite a chunk they handed out).
+ * The pin counter of a reader's chunk buffer (see OpenOptions.recycle): while `pins` > 0 the reader
+ * does not reuse the chunk, so frames held across batches (the reorder window) keep valid bytes.
+ */
+export interface Lease {
+  pins: number;
+}
+
+/**
+ * One frame. `buf[off .. off + caplen)` are the captured bytes; the view is valid for as long as
+ * the frame is referenced, except for frames of a recycling reader (OpenOptions.recycle): those are
+ * valid until the consumer asks that reader for its next batch, unless pinned through `lease`.
  * Timestamps are split into whole seconds and nanoseconds so ns captures lose nothing.
  */
 export interface Frame {
@@ -62,6 +71,11 @@ export interface Frame {
   fileOffset: number;
   /** Interface index carried per packet (LINKTYPE_LINUX_SLL2), else -1. */
   ifindex: number;
+  /**
+   * The pin counter of the chunk holding the bytes when it will be reused (a recycling reader),
+   * else null. Optional so hand-built frames need not say it; newFrame always sets it.
+   */
+  lease?: Lease | null;
 }
 
 /** Frame time as epoch seconds (float, µs-exact for present-day times). */
@@ -95,6 +109,7 @@ export function newFrame(
   index: number,
   fileOffset: number,
   ifindex: number,
+  lease: Lease | null = null,
 ): Frame {
-  return { buf, off, caplen, origLen, sec, nsec, iface, index, fileOffset, ifindex };
+  return { buf, off, caplen, origLen, sec, nsec, iface, index, fileOffset, ifindex, lease };
 }

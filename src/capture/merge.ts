@@ -5,7 +5,10 @@ import { type CaptureReader, type OpenOptions, openCapture } from './reader.js';
 
 /** Options of `readCaptures`. */
 export interface ReadOptions extends OpenOptions {
-  /** Frames per merged batch (several inputs only). Default 8192. */
+  /**
+   * Frames per merged batch at most, roughly (three inputs or more). Default 8192. Merged batches
+   * also end where an input's batch ends (see mergeBatches).
+   */
   batchSize?: number;
   /** Table to register interfaces in (e.g. shared with live capture); a new one by default. */
   table?: InterfaceTable;
@@ -54,10 +57,12 @@ async function* single(r: CaptureReader): AsyncGenerator<Frame[]> {
 /**
  * k-way merge of readers' batches by (sec, nsec, input). Emits runs: the input with the earliest
  * head gives frames until its head passes the second-earliest head, so long runs cost O(k) once.
+ * A reader is asked for its next batch only once the merged frames of its current one were yielded
+ * (and so consumed): a recycling reader may then reuse their chunk.
  */
 export async function* mergeBatches(readers: readonly CaptureReader[], batchSize = 8192): AsyncGenerator<Frame[]> {
   if (readers.length === 2) {
-    yield* mergeTwo(readers[0]!, readers[1]!, batchSize);
+    yield* mergeTwo(readers[0]!, readers[1]!);
     return;
   }
   const k = readers.length;
@@ -105,6 +110,10 @@ export async function* mergeBatches(readers: readonly CaptureReader[], batchSize
       p++;
     }
     if (p === a.length) {
+      if (out.length > 0) {
+        yield out;
+        out = [];
+      }
       cur[m] = await readers[m]!.nextBatch();
       pos[m] = 0;
     } else pos[m] = p;
@@ -116,8 +125,11 @@ export async function* mergeBatches(readers: readonly CaptureReader[], batchSize
   if (out.length > 0) yield out;
 }
 
-/** Two inputs (the common case: two hosts' captures): a plain two-pointer merge, ties to the first. */
-async function* mergeTwo(ra: CaptureReader, rb: CaptureReader, batchSize: number): AsyncGenerator<Frame[]> {
+/**
+ * Two inputs (the common case: two hosts' captures): a plain two-pointer merge, ties to the first.
+ * As in the k-way merge, frames of a batch are yielded before its reader is asked for the next.
+ */
+async function* mergeTwo(ra: CaptureReader, rb: CaptureReader): AsyncGenerator<Frame[]> {
   let a = await ra.nextBatch();
   let b = await rb.nextBatch();
   let i = 0;
@@ -139,27 +151,21 @@ async function* mergeTwo(ra: CaptureReader, rb: CaptureReader, batchSize: number
         fb = b[j]!;
       }
     }
+    // A batch is used up: its frames go out before its reader is asked for the next one. So every
+    // merged batch ends at an input batch's end (at most the two batches' length; no batchSize).
+    yield out;
+    out = [];
     if (i === na) {
       a = await ra.nextBatch();
       i = 0;
-    }
-    if (j === nb) {
+    } else {
       b = await rb.nextBatch();
       j = 0;
     }
-    if (out.length >= batchSize) {
-      yield out;
-      out = [];
-    }
   }
   // One input is exhausted: the rest of the other as it comes.
-  let r = a !== null ? a.slice(i) : b !== null ? b.slice(j) : null;
-  const rest = a !== null ? ra : rb;
-  if (r !== null && out.length > 0) {
-    for (let x = 0; x < r.length; x++) out.push(r[x]!);
-    r = null;
-  }
-  if (out.length > 0) yield out;
+  const r = a !== null ? a.slice(i) : b !== null ? b.slice(j) : null;
   if (r !== null && r.length > 0) yield r;
+  const rest = a !== null ? ra : rb;
   for (let n = await rest.nextBatch(); n !== null; n = await rest.nextBatch()) yield n;
 }

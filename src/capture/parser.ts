@@ -1,6 +1,6 @@
 // What the chunked reader asks of a format (classic pcap, pcapng): parse whole records out of a chunk.
 import type { ReadProblem } from './errors.js';
-import type { Frame } from './frame.js';
+import type { Frame, Lease } from './frame.js';
 
 /** Largest caplen accepted without question (Wireshark's WTAP_MAX_PACKET_SIZE_STANDARD). */
 export const SANE_CAPLEN = 262144;
@@ -12,10 +12,11 @@ export const MAX_BLOCK = 16 << 20;
 export interface RecordParser {
   /**
    * Turn the whole records in `b[p .. end)` into frames appended to `out` and return the offset of
-   * the first byte not consumed. `b[0]` is at offset `base` of the (decompressed) input.
+   * the first byte not consumed. `b[0]` is at offset `base` of the (decompressed) input; `lease` is
+   * `b`'s pin counter, given to every frame (null when `b` is never reused).
    * Stops early when a record contradicts itself: `problem` is then set.
    */
-  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[]): number;
+  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null): number;
   /** Bytes after the chunk's end that belong to a skipped block and must be discarded. */
   skip: number;
   /** Why reading must stop (set by parse or by skip/truncated below). */

@@ -1,7 +1,7 @@
 // Classic pcap records (draft-ietf-opsawg-pcap §4 file header, §5 packet record), µs or ns, either byte order.
 import { rd32be, rd32le } from './bytes.js';
 import { type ReadProblem, readProblem } from './errors.js';
-import { type Frame, type InterfaceInfo, LinkType, newFrame } from './frame.js';
+import { type Frame, type InterfaceInfo, type Lease, LinkType, newFrame } from './frame.js';
 import { type RecordParser, SANE_CAPLEN } from './parser.js';
 
 /** File header magic numbers as read big-endian from the first 4 bytes (§4). */
@@ -70,7 +70,7 @@ export class PcapParser implements RecordParser {
     this.sll2 = h.linkType === LinkType.LINUX_SLL2;
   }
 
-  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[]): number {
+  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null): number {
     const iface = this.iface;
     const le = this.le;
     const subMul = this.subMul;
@@ -110,7 +110,7 @@ export class PcapParser implements RecordParser {
         sec += Math.floor(nsec / 1000000000);
         nsec %= 1000000000;
       }
-      out.push(newFrame(b, data, caplen, origLen, sec, nsec, iface, ++n, base + p, sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1));
+      out.push(newFrame(b, data, caplen, origLen, sec, nsec, iface, ++n, base + p, sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1, lease));
       p = data + caplen;
     }
     this.count = n;

@@ -2,7 +2,7 @@
 // if_name/if_description/if_tsresol/if_tsoffset, Enhanced/Simple/obsolete Packet blocks; others skipped.
 import { rd16, rd32, rd32be, rd32le } from './bytes.js';
 import { type ReadProblem, readProblem } from './errors.js';
-import { type Frame, type InterfaceInfo, LinkType, newFrame } from './frame.js';
+import { type Frame, type InterfaceInfo, type Lease, LinkType, newFrame } from './frame.js';
 import type { InterfaceTable } from './interfaces.js';
 import { MAX_BLOCK, type RecordParser, SANE_CAPLEN } from './parser.js';
 import { MICRO, type TsScale, split, splitTicks, tsScaleOf } from './timestamp.js';
@@ -109,7 +109,7 @@ export class PcapngParser implements RecordParser {
     private readonly baseName: string,
   ) {}
 
-  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[]): number {
+  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null): number {
     let le = this.le;
     let ifs = this.ifs;
     let n = this.count;
@@ -180,12 +180,12 @@ export class PcapngParser implements RecordParser {
           nsec = split.nsec;
         }
         const data = p + 28;
-        out.push(newFrame(b, data, caplen, origLen, sec + ifs_.tsOffset, nsec, ifs_.info, ++n, base + p, ifs_.sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1));
+        out.push(newFrame(b, data, caplen, origLen, sec + ifs_.tsOffset, nsec, ifs_.info, ++n, base + p, ifs_.sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1, lease));
         p += blen;
         continue;
       }
       this.count = n;
-      const q = this.block(b, p, end, base, type, out);
+      const q = this.block(b, p, end, base, type, out, lease);
       n = this.count;
       if (q < 0 || this.problem !== null) break;
       p = q;
@@ -202,7 +202,7 @@ export class PcapngParser implements RecordParser {
   }
 
   /** Any block but an EPB: returns the offset after it, or -1 when more bytes are needed. */
-  private block(b: Uint8Array, p: number, end: number, base: number, type: number, out: Frame[]): number {
+  private block(b: Uint8Array, p: number, end: number, base: number, type: number, out: Frame[], lease: Lease | null): number {
     let le = this.le;
     if (type === BlockType.SHB) {
       const bo = rd32le(b, p + 8);
@@ -243,11 +243,11 @@ export class PcapngParser implements RecordParser {
       case BlockType.IDB:
         return this.idb(b, p, blen, base);
       case BlockType.PB:
-        return this.pb(b, p, blen, base, out);
+        return this.pb(b, p, blen, base, out, lease);
       case BlockType.ISB:
         return this.isb(b, p, blen);
       default:
-        return this.spb(b, p, blen, base, out);
+        return this.spb(b, p, blen, base, out, lease);
     }
   }
 
@@ -349,7 +349,7 @@ export class PcapngParser implements RecordParser {
   }
 
   /** Obsolete Packet Block (§4.5 of the 2012 draft): 16-bit interface id, drops count, then as EPB. */
-  private pb(b: Uint8Array, p: number, blen: number, base: number, out: Frame[]): number {
+  private pb(b: Uint8Array, p: number, blen: number, base: number, out: Frame[], lease: Lease | null): number {
     const le = this.le;
     if (blen < 32) {
       this.bad(base + p, `Packet Block length ${blen}, expected at least 32`);
@@ -367,12 +367,12 @@ export class PcapngParser implements RecordParser {
       return -1;
     }
     splitTicks(rd32(b, p + 12, le), rd32(b, p + 16, le), st.scale);
-    this.emit(out, b, p + 28, caplen, rd32(b, p + 24, le), split.sec + st.tsOffset, split.nsec, st, base + p);
+    this.emit(out, b, p + 28, caplen, rd32(b, p + 24, le), split.sec + st.tsOffset, split.nsec, st, base + p, lease);
     return p + blen;
   }
 
   /** Simple Packet Block (§4.4): interface 0, no timestamp, caplen = min(original length, snaplen, block room). */
-  private spb(b: Uint8Array, p: number, blen: number, base: number, out: Frame[]): number {
+  private spb(b: Uint8Array, p: number, blen: number, base: number, out: Frame[], lease: Lease | null): number {
     if (blen < 16) {
       this.bad(base + p, `Simple Packet Block length ${blen}, expected at least 16`);
       return -1;
@@ -385,12 +385,12 @@ export class PcapngParser implements RecordParser {
     const origLen = rd32(b, p + 8, this.le);
     let caplen = Math.min(origLen, blen - 16);
     if (st.snaplen !== 0) caplen = Math.min(caplen, st.snaplen);
-    this.emit(out, b, p + 12, caplen, origLen, 0, 0, st, base + p);
+    this.emit(out, b, p + 12, caplen, origLen, 0, 0, st, base + p, lease);
     return p + blen;
   }
 
-  private emit(out: Frame[], b: Uint8Array, data: number, caplen: number, origLen: number, sec: number, nsec: number, st: IfState, fileOffset: number): void {
-    out.push(newFrame(b, data, caplen, origLen, sec, nsec, st.info, ++this.count, fileOffset, st.sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1));
+  private emit(out: Frame[], b: Uint8Array, data: number, caplen: number, origLen: number, sec: number, nsec: number, st: IfState, fileOffset: number, lease: Lease | null): void {
+    out.push(newFrame(b, data, caplen, origLen, sec, nsec, st.info, ++this.count, fileOffset, st.sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1, lease));
   }
 
   truncated(b: Uint8Array, p: number, end: number, base: number): ReadProblem {

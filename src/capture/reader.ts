@@ -2,22 +2,39 @@
 // parsed synchronously inside each chunk. Memory stays constant whatever the file size.
 import { basename } from 'node:path';
 import { CaptureError, type ReadProblem, readProblem } from './errors.js';
-import type { Frame, InterfaceInfo } from './frame.js';
+import type { Frame, InterfaceInfo, Lease } from './frame.js';
 import { InterfaceTable } from './interfaces.js';
 import type { RecordParser } from './parser.js';
 import { PCAP_HEADER_LEN, PcapParser, parsePcapHeader, pcapMagic } from './pcap.js';
 import { type InterfaceStats, PcapngParser, type PcapngSection, pcapngByteOrder } from './pcapng.js';
 import { type ByteSource, openSource } from './source.js';
 
-/** Bytes read per chunk. Each chunk is a fresh buffer: frames handed out keep pointing at valid bytes. */
+/**
+ * Bytes read per chunk. Each chunk is a fresh buffer (frames handed out keep pointing at valid bytes),
+ * or with OpenOptions.recycle one from a small pool of chunks no frame can still see.
+ */
 export const CHUNK_SIZE = 2 << 20;
+
+/**
+ * Free chunk buffers kept per recycling reader. Steady state needs about four: the chunk being parsed,
+ * the one being read ahead, and those the reorder window still pins.
+ */
+const POOL_SIZE = 4;
+
+/**
+ * Test-only switches (production code never sets them): `poison` ≥ 0 fills every buffer that returns
+ * to a pool with that byte, so a frame still pointing into it reads garbage; `off` turns recycling off
+ * whatever the options say; `chunkSize` > 0 is the chunk size of readers opened without one. `pooled`
+ * counts the chunks read into a pooled buffer, all readers together.
+ */
+export const readerTestHooks = { poison: -1, off: false, chunkSize: 0, pooled: 0 };
 
 /**
  * Room kept free before each chunk's data for the partial record left at the end of the previous
  * chunk: it is copied there, so the next chunk can be read (in the background) before the tail is known.
  * A longer tail is joined to the data in a new buffer instead.
  */
-const HEAD_ROOM = 64 << 10;
+const HEAD_ROOM = (64 << 10) + 2048;
 
 /** A chunk read ahead: data at `buf[head .. head + got)`. */
 interface Chunk {
@@ -25,10 +42,25 @@ interface Chunk {
   got: number;
 }
 
+/** A pooled chunk handed out (frames point into it) and its pin counter. */
+class ChunkLease implements Lease {
+  pins = 0;
+  constructor(readonly buf: Buffer) {}
+}
+
 /** Options of `openCapture`. */
 export interface OpenOptions {
   /** Chunk size in bytes (tests use small ones to exercise record boundaries). */
   chunkSize?: number;
+  /**
+   * Reuse chunk buffers from a small pool instead of allocating one per chunk: fresh buffers cost the
+   * kernel a page fault and a zeroed page per 4 KiB, the largest part of reading. Off by default.
+   * The contract for the consumer: a frame's bytes stay valid until it asks the same reader for its
+   * next batch, unless the frame is pinned (`frame.lease.pins` > 0, as Reorder does while it holds a
+   * frame); anything kept longer must be copied (frameBytes). A chunk returns to the pool once the
+   * reader has moved past it, the consumer has asked for a batch since, and its pin count is 0.
+   */
+  recycle?: boolean;
 }
 
 /** A capture file being read: its format, interfaces as discovered, and batches of frames. */
@@ -48,6 +80,8 @@ export class CaptureReader {
   stats: InterfaceStats[] = [];
   /** Frames delivered so far. */
   frames = 0;
+  /** Chunks read into a reused buffer (recycle mode). */
+  pooledFetches = 0;
 
   private b: Uint8Array = new Uint8Array(0);
   private pos = 0;
@@ -59,6 +93,12 @@ export class CaptureReader {
   private readonly head: number;
   private parser: RecordParser | null = null;
   private pending: Frame[] | null = null;
+  /** Pin counter of the chunk `b` (recycle mode, pooled chunks), else null. */
+  private lease: ChunkLease | null = null;
+  /** Free standard-size chunk buffers (recycle mode). */
+  private readonly pool: Buffer[] = [];
+  /** Chunks moved past whose frames may still be pinned: pooled once their pins drop to 0. */
+  private readonly retired: ChunkLease[] = [];
 
   private constructor(
     /** The path as given ('-' for stdin). */
@@ -67,6 +107,8 @@ export class CaptureReader {
     readonly input: number,
     private readonly src: ByteSource,
     private readonly chunkSize: number,
+    /** Reuse chunk buffers (OpenOptions.recycle). */
+    readonly recycle: boolean,
   ) {
     this.head = Math.min(HEAD_ROOM, chunkSize);
   }
@@ -89,7 +131,8 @@ export class CaptureReader {
   /** Open and recognise the file, reading its headers (see `openCapture`). */
   static async open(file: string, input: number, table: InterfaceTable, opts: OpenOptions = {}): Promise<CaptureReader> {
     const src = await openSource(file);
-    const r = new CaptureReader(file, input, src, Math.max(64, opts.chunkSize ?? CHUNK_SIZE));
+    const chunkSize = Math.max(64, opts.chunkSize ?? (readerTestHooks.chunkSize > 0 ? readerTestHooks.chunkSize : CHUNK_SIZE));
+    const r = new CaptureReader(file, input, src, chunkSize, opts.recycle === true && !readerTestHooks.off);
     try {
       await r.start(table);
     } catch (e) {
@@ -110,6 +153,7 @@ export class CaptureReader {
       throw new CaptureError(this.compressed ? 'BAD_GZIP' : 'EIO', file, `${file}: byte 0: ${what}`);
     }
     this.b = c.buf;
+    this.lease = this.leaseOf(c.buf);
     this.pos = this.head;
     this.end = this.head + c.got;
     this.base = -this.head;
@@ -179,12 +223,46 @@ export class CaptureReader {
     await this.src.close();
   }
 
-  /** Start reading a chunk into a fresh buffer, after `head` bytes of room. */
+  /** Start reading a chunk into a pooled or a fresh buffer, after `head` bytes of room. */
   private fetch(): Promise<Chunk> {
-    const buf = Buffer.allocUnsafe(this.head + this.chunkSize);
-    const p = this.src.read(buf, this.head, this.chunkSize).then((got) => ({ buf, got }));
+    let buf = this.pool.pop();
+    if (buf === undefined) buf = Buffer.allocUnsafe(this.head + this.chunkSize);
+    else {
+      this.pooledFetches++;
+      readerTestHooks.pooled++;
+    }
+    const b = buf;
+    const p = this.src.read(b, this.head, this.chunkSize).then((got) => ({ buf: b, got }));
     p.catch(() => undefined); // observed when awaited
     return p;
+  }
+
+  /** The pin counter for a chunk about to be parsed: null when it will never be reused. */
+  private leaseOf(buf: Buffer): ChunkLease | null {
+    return this.recycle ? new ChunkLease(buf) : null;
+  }
+
+  /** Give a buffer no frame points into back to the pool (standard-size chunks only, a few at most). */
+  private toPool(buf: Buffer): void {
+    if (!this.recycle || buf.length !== this.head + this.chunkSize || this.pool.length >= POOL_SIZE) return;
+    if (readerTestHooks.poison >= 0) buf.fill(readerTestHooks.poison);
+    this.pool.push(buf);
+  }
+
+  /**
+   * Pool the retired chunks no frame pins any more. Called only from advance, that is inside
+   * nextBatch: the consumer has finished with every batch handed out before, and frames pinned then
+   * have been unpinned only as they were handed on (Reorder's output) within that same batch.
+   */
+  private recycleRetired(): void {
+    const r = this.retired;
+    let keep = 0;
+    for (let i = 0; i < r.length; i++) {
+      const l = r[i]!;
+      if (l.pins === 0) this.toPool(l.buf);
+      else r[keep++] = l;
+    }
+    r.length = keep;
   }
 
   /** The next frames in file order (one chunk's worth), or null at the end. Never an empty array. */
@@ -198,7 +276,7 @@ export class CaptureReader {
     if (parser === null) return null;
     while (!this.done) {
       const out: Frame[] = [];
-      this.pos = parser.parse(this.b, this.pos, this.end, this.base, out);
+      this.pos = parser.parse(this.b, this.pos, this.end, this.base, out, this.lease);
       if (parser.problem !== null) this.stop(parser.problem);
       if (out.length > 0) {
         this.frames += out.length;
@@ -211,8 +289,9 @@ export class CaptureReader {
   }
 
   /**
-   * Move to the next chunk: take the chunk read ahead (and start reading the one after), drop what a
-   * skipped block still covers, and put the partial record left over in front of the new data.
+   * Move to the next chunk: take the chunk read ahead, drop what a skipped block still covers, put the
+   * partial record left over in front of the new data, retire the chunk left, and start reading the
+   * one after (into a pooled buffer when one is free: the chunk left is still being copied from until then).
    */
   private async advance(parser: RecordParser): Promise<void> {
     const head = this.head;
@@ -234,17 +313,19 @@ export class CaptureReader {
             return;
           }
           dataAt += c.got + more;
+          this.toPool(c.buf); // all of it skipped: no frame points into it
           c = await this.fetch();
         }
       }
-      if (c.got > 0) this.next = this.fetch();
       const tail = this.end - this.pos;
       if (c.got === 0) {
         this.stop(tail > 0 ? parser.truncated(this.b, this.pos, this.end, this.base) : null);
         return;
       }
+      const left = this.lease;
       if (tail === 0) {
         this.b = c.buf;
+        this.lease = this.leaseOf(c.buf);
         this.pos = head + skipped;
         this.end = head + c.got;
         this.base = dataAt - head;
@@ -252,18 +333,25 @@ export class CaptureReader {
         c.buf.set(this.b.subarray(this.pos, this.end), head - tail);
         this.base = dataAt - head;
         this.b = c.buf;
+        this.lease = this.leaseOf(c.buf);
         this.pos = head - tail;
         this.end = head + c.got;
       } else {
-        // A long partial record (bigger than the room): join it and the new data in one buffer.
+        // A long partial record (bigger than the room): join it and the new data in one buffer,
+        // which is never reused (not of the pooled size); the chunk read is free again at once.
         const nb = Buffer.allocUnsafe(tail + c.got);
         nb.set(this.b.subarray(this.pos, this.end), 0);
         nb.set(c.buf.subarray(head, head + c.got), tail);
+        this.toPool(c.buf);
         this.base = dataAt - tail;
         this.b = nb;
+        this.lease = null;
         this.pos = 0;
         this.end = tail + c.got;
       }
+      if (left !== null) this.retired.push(left);
+      this.recycleRetired();
+      this.next = this.fetch();
     } catch (e) {
       const total = this.base + this.end;
       const what = this.compressed

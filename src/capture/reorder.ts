@@ -5,7 +5,10 @@ import type { Frame } from './frame.js';
 /** Default window: frames held back at most. */
 export const REORDER_WINDOW = 4096;
 
-/** Reorders frames by (sec, nsec) within a window; equal times keep arrival order. */
+/**
+ * Reorders frames by (sec, nsec) within a window; equal times keep arrival order. Frames held in the
+ * window are pinned (`lease.pins`), so a recycling reader keeps their chunk until they leave.
+ */
 export class Reorder {
   /** Frames that arrived earlier than a frame before them and were put back in order. */
   reordered = 0;
@@ -50,12 +53,16 @@ export class Reorder {
         out.push(f);
         return;
       }
+      const l = f.lease;
+      if (l) l.pins++;
       ring[this.head] = f;
       this.size = 1;
     } else {
       let i = (this.head + this.size - 1) & mask;
       const t = ring[i]!;
       if (f.sec > t.sec || (f.sec === t.sec && f.nsec >= t.nsec)) {
+        const l = f.lease;
+        if (l) l.pins++;
         ring[(i + 1) & mask] = f;
         this.size++;
       } else if (this.emitted && (f.sec < this.lastSec || (f.sec === this.lastSec && f.nsec < this.lastNsec))) {
@@ -63,6 +70,8 @@ export class Reorder {
         out.push(f);
         return;
       } else {
+        const l = f.lease;
+        if (l) l.pins++;
         // Insertion from the tail: shift later frames one place on.
         this.reordered++;
         let moved = 0;
@@ -85,6 +94,9 @@ export class Reorder {
 
   private shift(out: Frame[]): void {
     const f = this.ring[this.head]!;
+    // Unpinned as it is handed on: `out` is consumed before its reader is asked for the next batch.
+    const l = f.lease;
+    if (l) l.pins--;
     this.ring[this.head] = undefined as unknown as Frame;
     this.head = (this.head + 1) & this.mask;
     this.size--;

@@ -327,7 +327,12 @@ export interface InputProblem {
 /** The opened inputs of a command. */
 export interface FrameFeed {
   readonly inputs: InputMeta[];
-  /** Frames in batches: merged in time order across inputs (or input after input with merge: false). */
+  /**
+   * Frames in batches: merged in time order across inputs (or input after input with merge: false).
+   * Unless opened with recycle: false, a batch's frames are valid only until the next batch is asked
+   * for (their chunks are reused, see the capture reader's OpenOptions.recycle): use them within the
+   * batch, hold them in a Reorder (which pins them), or copy what must live longer.
+   */
   batches(): AsyncIterable<readonly Frame[]>;
   /** Inputs that ended early because of damage, filled as reading goes. */
   readonly problems: InputProblem[];
@@ -338,6 +343,11 @@ export interface FrameFeed {
 export interface OpenOptions {
   /** Merge inputs in time order (default); false reads them one after the other. */
   merge?: boolean;
+  /**
+   * Reuse chunk buffers (default true): every command consumes each batch before asking for the next,
+   * or pins what it holds (analyze's Reorder). False for a consumer that keeps frames.
+   */
+  recycle?: boolean;
 }
 
 /** What a command knows about one reader, read live (pcapng interfaces and sections grow while reading). */
@@ -364,7 +374,7 @@ function metaOf(r: CaptureReader): InputMeta {
  * cannot be opened, before anything is read; then a feed of their frames.
  */
 export async function openInputs(files: readonly string[], options: OpenOptions = {}): Promise<FrameFeed> {
-  const set = await readCaptures(files);
+  const set = await readCaptures(files, { recycle: options.recycle ?? true });
   const readers = set.readers;
   const problems: InputProblem[] = [];
   const collectProblems = () => {

@@ -33,6 +33,10 @@ export const readerTestHooks = { poison: -1, off: false, chunkSize: 0, pooled: 0
  * Room kept free before each chunk's data for the partial record left at the end of the previous
  * chunk: it is copied there, so the next chunk can be read (in the background) before the tail is known.
  * A longer tail is joined to the data in a new buffer instead.
+ * The extra 2 KiB put the data half a page away from the file offset it is read from: the kernel's
+ * copy into a reused buffer (malloc'd big buffers start 16 bytes into a page) ran 3-4x slower when
+ * destination and source were 8-24 bytes apart modulo 4 KiB (AMD EPYC, rep movsb: 0.06 s vs 0.25 s
+ * of system time per 500 MB).
  */
 const HEAD_ROOM = (64 << 10) + 2048;
 

@@ -2,7 +2,8 @@
 // pool, so a frame still pointing into one reads garbage. Every check compares a frame while it is
 // still owed valid bytes (in its batch, or as it leaves the reorder window) with the same frame read
 // without recycling.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -173,6 +174,13 @@ describe('chunk recycling', () => {
     writeFileSync(path, Buffer.concat(parts));
     await same([path], 4096, 0);
     await same([path], 4096, 3);
+  });
+
+  it('reads gzip input (a stream source) the same', async () => {
+    const path = tmp.file('team.pcapng.gz');
+    writeFileSync(path, gzipSync(readFileSync(join(resolve('samples'), 'team.pcapng'))));
+    expect(await same([path], 4096, 0)).toBeGreaterThan(0);
+    expect(await same([path, SHARED[0]!], 5000, 16)).toBeGreaterThan(0);
   });
 
   it('gives analyze --json the same result on every capture, alone and merged', async () => {

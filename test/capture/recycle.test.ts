@@ -5,6 +5,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Frame, Lease } from '../../src/capture/frame.js';
@@ -12,7 +13,11 @@ import { InterfaceTable } from '../../src/capture/interfaces.js';
 import { type ReadOptions, readCaptures } from '../../src/capture/merge.js';
 import { openCapture, readerTestHooks } from '../../src/capture/reader.js';
 import { Reorder } from '../../src/capture/reorder.js';
+import { Pipeline } from '../../src/analyzers/pipeline.js';
 import { analyzeFiles, pipelineSettings } from '../../src/cli/analyze.js';
+import { Output } from '../../src/cli/common.js';
+import { runDissect } from '../../src/cli/dissect.js';
+import { inputsFeeder } from '../../src/cli/one-analyzer.js';
 import { renderJson } from '../../src/report/json.js';
 import { block, ethFrame, idb, pcapFile, shared, shb, tempDir, timeText } from './helpers.js';
 
@@ -203,6 +208,44 @@ describe('chunk recycling', () => {
         expect(recycled).toBe(plain);
         // Files bigger than a few chunks really were read into reused buffers.
         if (files.some((f) => SAMPLES.includes(f)) && 'reorderWindow' in opts) expect(pooled).toBeGreaterThan(0);
+      }
+    } finally {
+      process.exitCode = exitCode;
+    }
+  });
+
+  it('gives dissect --json and the one-analyzer feed (no reorder) the same output', async () => {
+    const dissect = async (files: string[]) => {
+      const stream = new PassThrough();
+      let text = '';
+      stream.on('data', (d: Buffer) => (text += d.toString()));
+      await runDissect(files, { json: true, time: 'absolute' }, new Output(stream));
+      return text;
+    };
+    const oneAnalyzer = async (files: string[]) => {
+      const p = new Pipeline(pipelineSettings({}));
+      await inputsFeeder(
+        files,
+        (f) => p.feed(f),
+        (i, file, format) => p.setInput(i, { file, format }),
+        (i, message) => p.inputError(i, message),
+      );
+      return renderJson(p.finish());
+    };
+    const exitCode = process.exitCode;
+    try {
+      for (const files of [...ALL.map((p) => [p]), [SAMPLES[2]!, SAMPLES[3]!, REAL[0]!]]) {
+        for (const run of [dissect, oneAnalyzer]) {
+          readerTestHooks.off = true;
+          const plain = await run(files);
+          readerTestHooks.off = false;
+          readerTestHooks.poison = POISON;
+          readerTestHooks.chunkSize = 4096;
+          const recycled = await run(files);
+          readerTestHooks.poison = -1;
+          readerTestHooks.chunkSize = 0;
+          expect(recycled).toBe(plain);
+        }
       }
     } finally {
       process.exitCode = exitCode;

@@ -113,3 +113,15 @@ export function newFrame(
 ): Frame {
   return { buf, off, caplen, origLen, sec, nsec, iface, index, fileOffset, ifindex, lease };
 }
+
+/**
+ * A new, empty batch of frames for a record loop to push into. It starts with V8's elements kind for
+ * objects: an empty `[]` starts as an array of small integers, and the transition on the first push
+ * made V8 call its generic push builtin from the optimized pcap loop instead of inlining it
+ * (perf: Builtins_ArrayPrototypePush, about 5% of the read pass).
+ */
+export function newBatch(): Frame[] {
+  const a: (Frame | null)[] = [null];
+  a.length = 0;
+  return a as Frame[];
+}

@@ -1,5 +1,5 @@
 // Several captures read together: interfaces kept distinct, frames merged in time order (k-way merge).
-import type { Frame, InterfaceInfo } from './frame.js';
+import { type Frame, type InterfaceInfo, newBatch } from './frame.js';
 import { InterfaceTable } from './interfaces.js';
 import { type CaptureReader, type OpenOptions, openCapture } from './reader.js';
 
@@ -72,7 +72,7 @@ export async function* mergeBatches(readers: readonly CaptureReader[], batchSize
     cur.push(await readers[i]!.nextBatch());
     pos.push(0);
   }
-  let out: Frame[] = [];
+  let out = newBatch();
   for (;;) {
     let m = -1;
     let mSec = 0;
@@ -112,14 +112,14 @@ export async function* mergeBatches(readers: readonly CaptureReader[], batchSize
     if (p === a.length) {
       if (out.length > 0) {
         yield out;
-        out = [];
+        out = newBatch();
       }
       cur[m] = await readers[m]!.nextBatch();
       pos[m] = 0;
     } else pos[m] = p;
     if (out.length >= batchSize) {
       yield out;
-      out = [];
+      out = newBatch();
     }
   }
   if (out.length > 0) yield out;
@@ -134,7 +134,7 @@ async function* mergeTwo(ra: CaptureReader, rb: CaptureReader): AsyncGenerator<F
   let b = await rb.nextBatch();
   let i = 0;
   let j = 0;
-  let out: Frame[] = [];
+  let out = newBatch();
   while (a !== null && b !== null) {
     let fa = a[i]!;
     let fb = b[j]!;
@@ -154,7 +154,7 @@ async function* mergeTwo(ra: CaptureReader, rb: CaptureReader): AsyncGenerator<F
     // A batch is used up: its frames go out before its reader is asked for the next one. So every
     // merged batch ends at an input batch's end (at most the two batches' length; no batchSize).
     yield out;
-    out = [];
+    out = newBatch();
     if (i === na) {
       a = await ra.nextBatch();
       i = 0;

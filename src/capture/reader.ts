@@ -2,7 +2,7 @@
 // parsed synchronously inside each chunk. Memory stays constant whatever the file size.
 import { basename } from 'node:path';
 import { CaptureError, type ReadProblem, readProblem } from './errors.js';
-import type { Frame, InterfaceInfo, Lease } from './frame.js';
+import { type Frame, type InterfaceInfo, type Lease, newBatch } from './frame.js';
 import { InterfaceTable } from './interfaces.js';
 import type { RecordParser } from './parser.js';
 import { PCAP_HEADER_LEN, PcapParser, parsePcapHeader, pcapMagic } from './pcap.js';
@@ -279,7 +279,7 @@ export class CaptureReader {
     const parser = this.parser;
     if (parser === null) return null;
     while (!this.done) {
-      const out: Frame[] = [];
+      const out = newBatch();
       this.pos = parser.parse(this.b, this.pos, this.end, this.base, out, this.lease);
       if (parser.problem !== null) this.stop(parser.problem);
       if (out.length > 0) {

@@ -1,6 +1,6 @@
 // Bounded reordering: frames out in timestamp order within a window of N frames (like tshark's
 // reordercap, but streaming). In-order input costs O(1) per frame (a ring used as a FIFO).
-import type { Frame } from './frame.js';
+import { type Frame, newBatch } from './frame.js';
 
 /** Default window: frames held back at most. */
 export const REORDER_WINDOW = 4096;
@@ -113,7 +113,7 @@ export class Reorder {
 
   /** Push a batch; returns the frames that left the window. */
   process(frames: readonly Frame[]): Frame[] {
-    const out: Frame[] = [];
+    const out = newBatch();
     for (let i = 0; i < frames.length; i++) this.push(frames[i]!, out);
     return out;
   }

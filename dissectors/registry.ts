@@ -3,6 +3,12 @@
 import type { Frame } from '../src/capture/frame.js';
 import { frameTime } from '../src/capture/frame.js';
 import { type Dissector, type LayerMeta, type Packet, type TableName, addProblem, newPacket } from './core.js';
+import { ethernet } from './ethernet.js';
+import { ipv4 } from './ipv4.js';
+import { ipv6 } from './ipv6.js';
+import { tcp } from './tcp.js';
+import { udp } from './udp.js';
+import { vlan } from './vlan.js';
 
 /** Deepest layer stack decoded (a hostile frame of 4-byte VLAN tags cannot loop us forever). */
 const MAX_LAYERS = 32;
@@ -15,6 +21,24 @@ export const filterAliases: Readonly<Record<string, readonly string[]>> = {
   vlan: ['vlan'],
 };
 
+/** What the fast path does with an EtherType (Registry.etherKind) and an IP protocol (Registry.protoKind). */
+const GENERIC = 0;
+const VLAN = 1;
+const IPV4 = 2;
+const IPV6 = 3;
+const TCP = 1;
+const UDP = 2;
+
+/** VLAN tags the fast path decodes before handing over to the loop (which owns the MAX_LAYERS stop). */
+const FAST_MAX_TAGS = 8;
+
+/**
+ * `tcp.port=N` / `udp.port=N` strings for Packet.rawOf, made once per port: every TCP/UDP frame
+ * with a payload no dissector claims ends with one, and building it per packet is measurable.
+ */
+const tcpPortRaw: string[] = new Array<string>(65536).fill('');
+const udpPortRaw: string[] = new Array<string>(65536).fill('');
+
 /** Names accepted by --decode-as besides dissector names. */
 const decodeAsAliases: Readonly<Record<string, string>> = { heartbeat: 'mscs', corosync: 'knet' };
 
@@ -22,6 +46,20 @@ const decodeAsAliases: Readonly<Record<string, string>> = { heartbeat: 'mscs', c
 export class Registry {
   private readonly tables = new Map<TableName, Map<number, Dissector[]>>();
   private readonly byName = new Map<string, Dissector>();
+
+  // The fast path (dissect): Ethernet, 802.1Q tags, IPv4/IPv6, TCP/UDP called directly while the
+  // tables hold exactly those dissectors for the keys met. Every add()/decodeAs() bumps `version`;
+  // the lookups below are derived again from the tables on the next frame.
+  private version = 0;
+  private fastVersion = -1;
+  private fastEth = false;
+  /** Per EtherType: VLAN, IPV4, IPV6, or GENERIC (the loop decides). */
+  private readonly etherKind = new Uint8Array(65536);
+  /** Per IP protocol: TCP, UDP, or GENERIC. */
+  private readonly protoKind = new Uint8Array(256);
+  /** Per port: 1 when the tcp.port / udp.port table has the key (then the loop picks). */
+  private readonly tcpPorts = new Uint8Array(65536);
+  private readonly udpPorts = new Uint8Array(65536);
 
   /** Register `d` under `key` in `table` (several per key are tried in order through `accepts`). */
   add(table: TableName, key: number, d: Dissector<any, any>): this {
@@ -31,6 +69,7 @@ export class Registry {
     const list = t.get(key);
     if (list) list.push(d);
     else t.set(key, [d]);
+    this.version++;
     return this;
   }
 
@@ -41,6 +80,7 @@ export class Registry {
     let t = this.tables.get(table);
     if (!t) this.tables.set(table, (t = new Map()));
     t.set(key, [d]);
+    this.version++;
   }
 
   /** Parse and apply one `TABLE=KEY:PROTO` rule; throws an Error with a one-line message. */
@@ -86,15 +126,135 @@ export class Registry {
     return undefined;
   }
 
+  /** Re-derive the fast path's lookups from the tables (after add()/decodeAs()). */
+  private deriveFast(): void {
+    const only = (table: TableName, key: number): Dissector | undefined => {
+      const list = this.tables.get(table)?.get(key);
+      return list !== undefined && list.length === 1 && !list[0]!.accepts ? list[0] : undefined;
+    };
+    this.fastEth = only('linktype', 1) === ethernet;
+    this.etherKind.fill(GENERIC);
+    for (const k of this.keys('ethertype')) {
+      if (k < 0 || k > 0xffff) continue;
+      const d = only('ethertype', k);
+      this.etherKind[k] = d === vlan ? VLAN : d === ipv4 ? IPV4 : d === ipv6 ? IPV6 : GENERIC;
+    }
+    this.protoKind.fill(GENERIC);
+    for (const k of this.keys('ip.proto')) {
+      if (k < 0 || k > 0xff) continue;
+      const d = only('ip.proto', k);
+      this.protoKind[k] = d === tcp ? TCP : d === udp ? UDP : GENERIC;
+    }
+    this.tcpPorts.fill(0);
+    for (const k of this.keys('tcp.port')) if (k >= 0 && k <= 0xffff) this.tcpPorts[k] = 1;
+    this.udpPorts.fill(0);
+    for (const k of this.keys('udp.port')) if (k >= 0 && k <= 0xffff) this.udpPorts[k] = 1;
+    this.fastVersion = this.version;
+  }
+
   /** Decode one frame through the tables, starting from its interface's link type. */
   dissect(frame: Frame): Packet {
+    if (this.fastVersion !== this.version) this.deriveFast();
     const pkt = newPacket(frame, frameTime(frame));
+    const off = frame.off;
+    const end = off + frame.caplen;
+    const lt = frame.iface.linkType;
+    if (lt === 1 && this.fastEth) return this.dissectEthernet(pkt, frame.buf, off, end);
+    return this.walk(pkt, 'linktype', lt, -1, off, end);
+  }
+
+  /**
+   * The same result as the table loop alone (dissectGeneric; the differential test proves it), with
+   * direct calls to the decoders of the common stacks so every property read and call site sees one
+   * layer type. Whatever else comes up (LLC, ARP, slow protocols, a claimed port, a decodeAs()
+   * override) continues in the loop from that point.
+   */
+  private dissectEthernet(pkt: Packet, buf: Uint8Array, off: number, end: number): Packet {
+    const layers = pkt.layers;
+    const e = ethernet.decode(buf, off, end, pkt);
+    if (e === null) return stopped(pkt, 'eth', off, end);
+    layers.push(e);
+    off = e.payloadOff;
+    end = e.payloadEnd;
+    if (e.nextTable !== 'ethertype') return this.walk(pkt, e.nextTable, e.nextKey, e.nextKey2, off, end);
+    let type = e.nextKey;
+    let kind = this.etherKind[type]!;
+    while (kind === VLAN && layers.length <= FAST_MAX_TAGS) {
+      const v = vlan.decode(buf, off, end, pkt);
+      if (v === null) return stopped(pkt, 'vlan', off, end);
+      layers.push(v);
+      off = v.payloadOff;
+      end = v.payloadEnd;
+      if (v.nextTable !== 'ethertype') return this.walk(pkt, v.nextTable, v.nextKey, v.nextKey2, off, end);
+      type = v.nextKey;
+      kind = this.etherKind[type]!;
+    }
+    let proto: number;
+    if (kind === IPV4) {
+      const ip = ipv4.decode(buf, off, end, pkt);
+      if (ip === null) return stopped(pkt, 'ipv4', off, end);
+      layers.push(ip);
+      off = ip.payloadOff;
+      end = ip.payloadEnd;
+      if (ip.nextTable === null) return finished(pkt, 'ipv4.payload', off, end);
+      proto = ip.nextKey;
+    } else if (kind === IPV6) {
+      const ip = ipv6.decode(buf, off, end, pkt);
+      if (ip === null) return stopped(pkt, 'ipv6', off, end);
+      layers.push(ip);
+      off = ip.payloadOff;
+      end = ip.payloadEnd;
+      if (ip.nextTable === null) return finished(pkt, 'ipv6.payload', off, end);
+      proto = ip.nextKey;
+    } else {
+      return this.walk(pkt, 'ethertype', type, -1, off, end);
+    }
+    const pk = this.protoKind[proto]!;
+    if (pk === TCP) {
+      const t = tcp.decode(buf, off, end, pkt);
+      if (t === null) return stopped(pkt, 'tcp', off, end);
+      layers.push(t);
+      off = t.payloadOff;
+      end = t.payloadEnd;
+      if (t.nextTable === null) return finished(pkt, 'tcp.payload', off, end);
+      const k = t.nextKey;
+      const k2 = t.nextKey2;
+      if (this.tcpPorts[k] === 0 && (k2 < 0 || this.tcpPorts[k2] === 0)) {
+        let raw = tcpPortRaw[k]!;
+        if (raw === '') raw = tcpPortRaw[k] = `tcp.port=${k}`;
+        return stopped(pkt, raw, off, end);
+      }
+      return this.walk(pkt, 'tcp.port', k, k2, off, end);
+    }
+    if (pk === UDP) {
+      const u = udp.decode(buf, off, end, pkt);
+      if (u === null) return stopped(pkt, 'udp', off, end);
+      layers.push(u);
+      off = u.payloadOff;
+      end = u.payloadEnd;
+      if (u.nextTable === null) return finished(pkt, 'udp.payload', off, end);
+      const k = u.nextKey;
+      const k2 = u.nextKey2;
+      if (this.udpPorts[k] === 0 && (k2 < 0 || this.udpPorts[k2] === 0)) {
+        let raw = udpPortRaw[k]!;
+        if (raw === '') raw = udpPortRaw[k] = `udp.port=${k}`;
+        return stopped(pkt, raw, off, end);
+      }
+      return this.walk(pkt, 'udp.port', k, k2, off, end);
+    }
+    return this.walk(pkt, 'ip.proto', proto, -1, off, end);
+  }
+
+  /** Decode one frame through the table loop only (no fast path): the reference the fast path is tested against. */
+  dissectGeneric(frame: Frame): Packet {
+    const pkt = newPacket(frame, frameTime(frame));
+    return this.walk(pkt, 'linktype', frame.iface.linkType, -1, frame.off, frame.off + frame.caplen);
+  }
+
+  /** The table loop: decode from `table`/`key` (or `key2`) at buf[off, end) until no table continues. */
+  private walk(pkt: Packet, table: TableName | null, key: number, key2: number, off: number, end: number): Packet {
+    const frame = pkt.frame;
     const buf = frame.buf;
-    let off = frame.off;
-    let end = frame.off + frame.caplen;
-    let table: TableName | null = 'linktype';
-    let key = frame.iface.linkType;
-    let key2 = -1;
     while (table !== null) {
       let d = this.pick(table, key, buf, off, end);
       if (!d && key2 >= 0) d = this.pick(table, key2, buf, off, end);
@@ -130,6 +290,22 @@ export class Registry {
     pkt.rawEnd = end;
     return pkt;
   }
+}
+
+/** Decoding stopped at [off, end): a decoder returned null (`raw` is its name) or no dissector claims the key (`raw` is 'table=key'). */
+function stopped(pkt: Packet, name: string, off: number, end: number): Packet {
+  pkt.rawOf = name;
+  pkt.rawOff = off;
+  pkt.rawEnd = end;
+  return pkt;
+}
+
+/** Decoding ended after a layer: `raw` names what is left in [off, end) ('' when nothing is). */
+function finished(pkt: Packet, raw: string, off: number, end: number): Packet {
+  pkt.rawOf = off < end ? raw : '';
+  pkt.rawOff = off;
+  pkt.rawEnd = end;
+  return pkt;
 }
 
 /** The registry every command uses; dissectors/index.ts fills it. */

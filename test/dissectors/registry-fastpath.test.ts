@@ -1,0 +1,369 @@
+// Registry.dissect's fast path (direct calls for Ethernet, 802.1Q, IPv4/IPv6, TCP/UDP) must give the
+// very packet the table loop alone gives (Registry.dissectGeneric): same layers with the same fields
+// in the same order, same views, same problems, same rawOff/rawEnd/rawOf — on every frame of the
+// samples and shared captures, on random valid-then-damaged stacks, and after decodeAs() overrides.
+import { readdirSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Packet } from '../../dissectors/core.js';
+import { ethernet } from '../../dissectors/ethernet.js';
+import { registry } from '../../dissectors/index.js';
+import { ipv4 } from '../../dissectors/ipv4.js';
+import { ipv6 } from '../../dissectors/ipv6.js';
+import { mscs } from '../../dissectors/mscs.js';
+import { Registry } from '../../dissectors/registry.js';
+import { tcp } from '../../dissectors/tcp.js';
+import { udp } from '../../dissectors/udp.js';
+import { vlan } from '../../dissectors/vlan.js';
+import type { Frame } from '../../src/capture/frame.js';
+import { readCaptures } from '../../src/capture/merge.js';
+import { frameOf } from '../helpers/frames.js';
+
+const repo = resolve(import.meta.dirname, '../..');
+
+/**
+ * A packet as comparable data: every own key in order (a changed field order would change hidden
+ * classes), views as their position in the frame's buffer (a copy is not the same as a view).
+ */
+function shape(p: Packet): unknown {
+  const val = (v: unknown): unknown => {
+    if (v instanceof Uint8Array) return { view: v.buffer === p.frame.buf.buffer, byteOffset: v.byteOffset, length: v.length, bytes: Array.from(v) };
+    if (Array.isArray(v)) return v.map(val);
+    if (v !== null && typeof v === 'object') return Object.entries(v).map(([k, x]) => [k, val(x)]);
+    return v;
+  };
+  return {
+    keys: Object.keys(p),
+    time: p.time,
+    layers: p.layers.map(val),
+    problems: p.problems.map(val),
+    problemsFrozen: Object.isFrozen(p.problems),
+    rawOff: p.rawOff,
+    rawEnd: p.rawEnd,
+    rawOf: p.rawOf,
+  };
+}
+
+function expectSame(reg: Registry, f: Frame): Packet {
+  const fast = reg.dissect(f);
+  const generic = reg.dissectGeneric(f);
+  expect(fast.frame).toBe(f);
+  expect(shape(fast)).toEqual(shape(generic));
+  return fast;
+}
+
+async function framesOf(path: string): Promise<Frame[]> {
+  const set = await readCaptures([path]);
+  const out: Frame[] = [];
+  for await (const b of set.batches()) out.push(...b);
+  return out;
+}
+
+function capturesIn(dir: string, ext: RegExp): string[] {
+  return readdirSync(dir)
+    .filter((n) => ext.test(n))
+    .map((n) => join(dir, n));
+}
+
+// ---- random stacks: valid layers with random fields, then cut and damaged
+
+const portArb = fc.oneof(fc.constantFrom(3343, 5405, 5406, 1985, 2029, 80, 443, 0, 65535), fc.integer({ min: 0, max: 0xffff }));
+const bytesArb = (max: number) => fc.uint8Array({ maxLength: max });
+const maybe = <T,>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined, freq: 3 });
+/** A real MSCS heartbeat (mscs accepts only its 0x55555555 identifier). */
+const MSCS = mscs.encode({ type: 0, sequence: 7 });
+const udpPayloadArb = fc.oneof(bytesArb(48), fc.constant(MSCS), fc.integer({ min: 0, max: MSCS.length }).map((n) => MSCS.subarray(0, n)));
+
+const l4Arb = fc.oneof(
+  fc.record({
+    kind: fc.constant('tcp' as const),
+    sport: portArb,
+    dport: portArb,
+    seq: fc.integer({ min: 0, max: 0xffffffff }),
+    ack: fc.integer({ min: 0, max: 0xffffffff }),
+    flags: fc.integer({ min: 0, max: 0xfff }),
+    dataOffset: maybe(fc.integer({ min: 0, max: 15 })),
+    options: bytesArb(40),
+    payload: bytesArb(48),
+  }),
+  fc.record({
+    kind: fc.constant('udp' as const),
+    sport: portArb,
+    dport: portArb,
+    length: maybe(fc.integer({ min: 0, max: 0xffff })),
+    payload: udpPayloadArb,
+  }),
+  fc.record({ kind: fc.constant('raw' as const), proto: fc.oneof(fc.constantFrom(0, 1, 112, 58), fc.integer({ min: 0, max: 255 })), payload: bytesArb(48) }),
+);
+
+const extArb = fc.record({
+  type: fc.constantFrom(0, 43, 44, 51, 60, 135, 139, 140),
+  len: fc.integer({ min: 0, max: 3 }),
+  fragOffset: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0x1fff })),
+  more: fc.integer({ min: 0, max: 1 }),
+  fill: fc.integer({ min: 0, max: 255 }),
+});
+type Ext = typeof extArb extends fc.Arbitrary<infer T> ? T : never;
+
+const l3Arb = fc.oneof(
+  fc.record({
+    kind: fc.constant('ipv4' as const),
+    version: maybe(fc.integer({ min: 0, max: 15 })),
+    ihl: maybe(fc.integer({ min: 0, max: 15 })),
+    totalLength: maybe(fc.integer({ min: 0, max: 0xffff })),
+    id: fc.integer({ min: 0, max: 0xffff }),
+    flags: fc.integer({ min: 0, max: 7 }),
+    fragOffset: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0x1fff })),
+    ttl: fc.integer({ min: 0, max: 255 }),
+    src: fc.integer({ min: 0, max: 0xffffffff }),
+    dst: fc.integer({ min: 0, max: 0xffffffff }),
+    options: bytesArb(40),
+    checksum: maybe(fc.integer({ min: 0, max: 0xffff })),
+  }),
+  fc.record({
+    kind: fc.constant('ipv6' as const),
+    version: maybe(fc.integer({ min: 0, max: 15 })),
+    trafficClass: fc.integer({ min: 0, max: 255 }),
+    flowLabel: fc.integer({ min: 0, max: 0xfffff }),
+    payloadLength: maybe(fc.integer({ min: 0, max: 0xffff })),
+    src: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    dst: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+    exts: fc.array(extArb, { maxLength: 4 }),
+    endsWith59: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('other' as const), type: fc.oneof(fc.constantFrom(0x0806, 0x8035, 0x8809, 0x88cc, 0x0026, 0x05dc), fc.integer({ min: 0, max: 0xffff })) }),
+);
+
+const frameArb = fc.record({
+  dst: fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+  src: fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+  tags: fc.array(fc.record({ tpid: fc.constantFrom(0x8100, 0x88a8, 0x9100), tci: fc.integer({ min: 0, max: 0xffff }) }), { maxLength: 12 }),
+  l3: l3Arb,
+  l4: l4Arb,
+  trailer: bytesArb(8),
+  // How the frame is damaged: cut by the capture (caplen < origLen), cut for real, or bytes changed.
+  cut: maybe(fc.nat()),
+  // ...or cut where a layer's header ends (± 1): where "nothing follows" and "cut" meet.
+  cutAtLayer: maybe(fc.record({ layer: fc.nat(), delta: fc.integer({ min: -1, max: 1 }) })),
+  cutByCapture: fc.boolean(),
+  damage: fc.array(fc.record({ pos: fc.nat(), value: fc.integer({ min: 0, max: 255 }) }), { maxLength: 3 }),
+  lead: fc.integer({ min: 0, max: 5 }),
+});
+type FrameSpec = typeof frameArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** IPv6 extension headers as on the wire, the last one naming `upper`. */
+function extBytes(exts: readonly Ext[], upper: number): Uint8Array {
+  const parts: number[] = [];
+  exts.forEach((e, i) => {
+    const nh = i + 1 < exts.length ? exts[i + 1]!.type : upper;
+    if (e.type === 44) {
+      const fo = (e.fragOffset << 3) | e.more;
+      parts.push(nh, 0, fo >>> 8, fo & 0xff, 1, 2, 3, e.fill);
+    } else {
+      const n = e.type === 51 ? (e.len + 2) * 4 : (e.len + 1) * 8;
+      parts.push(nh, e.len, ...new Array<number>(n - 2).fill(e.fill));
+    }
+  });
+  return Uint8Array.from(parts);
+}
+
+function build(s: FrameSpec): Frame {
+  let l4: Uint8Array;
+  let proto: number;
+  let l4Payload = 0;
+  if (s.l4.kind === 'tcp') {
+    const t = s.l4;
+    l4 = tcp.encode({ srcPort: t.sport, dstPort: t.dport, seq: t.seq, ack: t.ack, flags: t.flags, options: t.options, ...(t.dataOffset !== undefined ? { dataOffset: t.dataOffset } : {}) }, t.payload);
+    proto = 6;
+    l4Payload = t.payload.length;
+  } else if (s.l4.kind === 'udp') {
+    const u = s.l4;
+    l4 = udp.encode({ srcPort: u.sport, dstPort: u.dport, ...(u.length !== undefined ? { length: u.length } : {}) }, u.payload);
+    proto = 17;
+    l4Payload = u.payload.length;
+  } else {
+    l4 = s.l4.payload;
+    proto = s.l4.proto;
+  }
+  let l3: Uint8Array;
+  let type: number;
+  const a = s.l3;
+  if (a.kind === 'ipv4') {
+    l3 = ipv4.encode(
+      {
+        protocol: proto,
+        id: a.id,
+        flags: a.flags,
+        fragOffset: a.fragOffset,
+        ttl: a.ttl,
+        src: a.src,
+        dst: a.dst,
+        options: a.options,
+        ...(a.version !== undefined ? { version: a.version } : {}),
+        ...(a.ihl !== undefined ? { ihl: a.ihl } : {}),
+        ...(a.totalLength !== undefined ? { totalLength: a.totalLength } : {}),
+        ...(a.checksum !== undefined ? { checksum: a.checksum } : {}),
+      },
+      l4,
+    );
+    type = 0x0800;
+  } else if (a.kind === 'ipv6') {
+    const upper = a.endsWith59 ? 59 : proto;
+    const ext = extBytes(a.exts, upper);
+    l3 = ipv6.encode(
+      {
+        nextHeader: a.exts.length > 0 ? a.exts[0]!.type : upper,
+        trafficClass: a.trafficClass,
+        flowLabel: a.flowLabel,
+        src: a.src,
+        dst: a.dst,
+        ext,
+        ...(a.version !== undefined ? { version: a.version } : {}),
+        ...(a.payloadLength !== undefined ? { payloadLength: a.payloadLength } : {}),
+      },
+      l4,
+    );
+    type = 0x86dd;
+  } else {
+    l3 = l4;
+    type = a.type;
+  }
+  let body = l3;
+  for (let i = s.tags.length - 1; i >= 0; i--) {
+    const t = s.tags[i]!;
+    body = vlan.encode({ pcp: t.tci >>> 13, dei: (t.tci >>> 12) & 1, vid: t.tci & 0xfff, type }, body);
+    type = t.tpid;
+  }
+  const eth = ethernet.encode({ dst: s.dst, src: s.src, type }, body);
+  const bytes = new Uint8Array(eth.length + s.trailer.length);
+  bytes.set(eth);
+  bytes.set(s.trailer, eth.length);
+  for (const d of s.damage) bytes[d.pos % bytes.length] = d.value;
+  // Where each layer's header ends in `bytes`: Ethernet, each tag, the IP header, the transport header.
+  const ends = [14, ...s.tags.map((_, i) => 18 + 4 * i)];
+  const l3Start = 14 + 4 * s.tags.length;
+  ends.push(l3Start + l3.length - l4.length, l3Start + l3.length - l4Payload);
+  let len = bytes.length;
+  if (s.cut !== undefined) len = s.cut % (bytes.length + 1);
+  else if (s.cutAtLayer !== undefined) len = Math.max(0, Math.min(bytes.length, ends[s.cutAtLayer.layer % ends.length]! + s.cutAtLayer.delta));
+  if (s.cutByCapture) return frameOf(bytes, { caplen: len, origLen: bytes.length, lead: s.lead, tail: 3, sec: 1_700_000_000, nsec: 987_654_321 });
+  return frameOf(bytes.subarray(0, len), { lead: s.lead, tail: 3, sec: 1_700_000_000, nsec: 987_654_321 });
+}
+
+// ---- the checks
+
+describe('Registry.dissect fast path', () => {
+  it('gives the table loop’s packet for every frame of samples/ and samples/real/', async () => {
+    const files = [...capturesIn(join(repo, 'samples'), /\.pcapng$/), ...capturesIn(join(repo, 'samples/real'), /\.pcapng$/)];
+    expect(files.length).toBeGreaterThan(5);
+    let n = 0;
+    for (const file of files) for (const f of await framesOf(file)) (expectSame(registry, f), n++);
+    expect(n).toBeGreaterThan(1000);
+  });
+
+  const shared = resolve(repo, '../shared/captures');
+  it.runIf(existsSync(shared))('gives the table loop’s packet for every frame of ../shared/captures', async () => {
+    const files = capturesIn(shared, /\.pcap(ng)?$/);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) for (const f of await framesOf(file)) expectSame(registry, f);
+  });
+
+  it('gives the table loop’s packet for random stacks, cut and damaged', () => {
+    fc.assert(
+      fc.property(frameArb, (s) => {
+        expectSame(registry, build(s));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('covers what it claims: plain TCP/UDP stacks decode fully, heartbeat ports go on to their dissector', () => {
+    const base: FrameSpec = {
+      dst: 1,
+      src: 2,
+      tags: [{ tpid: 0x8100, tci: 42 }],
+      l3: { kind: 'ipv4', version: undefined, ihl: undefined, totalLength: undefined, id: 1, flags: 2, fragOffset: 0, ttl: 64, src: 0xc0a80001, dst: 0xc0a80002, options: new Uint8Array(0), checksum: undefined },
+      l4: { kind: 'udp', sport: 3343, dport: 3343, length: undefined, payload: MSCS },
+      trailer: new Uint8Array(0),
+      cut: undefined,
+      cutAtLayer: undefined,
+      cutByCapture: false,
+      damage: [],
+      lead: 0,
+    };
+    const hb = expectSame(registry, build(base));
+    expect(hb.layers.map((l) => l.layer)).toEqual(['eth', 'vlan', 'ipv4', 'udp', 'mscs']);
+    // Zeros are no MSCS heartbeat: the loop tried mscs's heuristic and left the bytes to the port.
+    const zeros = expectSame(registry, build({ ...base, l4: { kind: 'udp', sport: 3343, dport: 3343, length: undefined, payload: new Uint8Array(40) } }));
+    expect([zeros.layers.length, zeros.rawOf]).toEqual([4, 'udp.port=3343']);
+    const web = expectSame(registry, build({ ...base, tags: [], l4: { kind: 'tcp', sport: 443, dport: 50000, seq: 0xfffffff0, ack: 7, flags: 0x18, dataOffset: undefined, options: new Uint8Array(0), payload: new Uint8Array(9) } }));
+    expect(web.layers.map((l) => l.layer)).toEqual(['eth', 'ipv4', 'tcp']);
+    expect([web.rawOf, web.rawEnd - web.rawOff]).toEqual(['tcp.port=443', 9]);
+  });
+
+  it('stops VLAN stacks at the layer limit exactly as the loop does', () => {
+    const tags = Array.from({ length: 40 }, () => ({ tpid: 0x8100 as const, tci: 5 }));
+    const f = build({ dst: 1, src: 2, tags, l3: { kind: 'other', type: 0x0806 }, l4: { kind: 'raw', proto: 0, payload: new Uint8Array(30) }, trailer: new Uint8Array(0), cut: undefined, cutAtLayer: undefined, cutByCapture: false, damage: [], lead: 0 });
+    const p = expectSame(registry, f);
+    expect(p.layers.length).toBe(32);
+    expect(p.problems.map((x) => x.id)).toEqual(['frame.too-many-layers']);
+  });
+
+  it('follows add() and decodeAs() made after it was used (a registry of its own)', () => {
+    const reg = new Registry().add('linktype', 1, ethernet).add('ethertype', 0x0800, ipv4).add('ip.proto', 6, tcp).add('ip.proto', 17, udp);
+    reg.add('ethertype', 0x8100, vlan).add('ethertype', 0x86dd, ipv6);
+    const spec = (l4: FrameSpec['l4'], tags: FrameSpec['tags'] = []): FrameSpec => ({
+      dst: 1,
+      src: 2,
+      tags,
+      l3: { kind: 'ipv4', version: undefined, ihl: undefined, totalLength: undefined, id: 1, flags: 0, fragOffset: 0, ttl: 64, src: 1, dst: 2, options: new Uint8Array(0), checksum: undefined },
+      l4,
+      trailer: new Uint8Array(0),
+      cut: undefined,
+      cutAtLayer: undefined,
+      cutByCapture: false,
+      damage: [],
+      lead: 0,
+    });
+    const u = build(spec({ kind: 'udp', sport: 4000, dport: 4001, length: undefined, payload: new Uint8Array(48) }));
+    expect(expectSame(reg, u).rawOf).toBe('udp.port=4000');
+    // A dissector for a port, then an override of a fast-path key: both must be seen at once.
+    reg.add('udp.port', 4001, ipv6);
+    expect(expectSame(reg, u).layers.map((l) => l.layer)).toEqual(['eth', 'ipv4', 'udp', 'ipv6']);
+    reg.decodeAs('ethertype', 0x0800, 'ipv6');
+    expect(expectSame(reg, u).layers.map((l) => l.layer)).toEqual(['eth', 'ipv6']);
+    reg.decodeAs('ethertype', 0x0800, 'ipv4');
+    reg.decodeAs('ip.proto', 17, 'tcp');
+    expect(expectSame(reg, u).layers.map((l) => l.layer)).toEqual(['eth', 'ipv4', 'tcp']);
+    reg.decodeAs('ethertype', 0x8100, 'ipv4');
+    const t = build(spec({ kind: 'tcp', sport: 1, dport: 2, seq: 0, ack: 0, flags: 2, dataOffset: undefined, options: new Uint8Array(0), payload: new Uint8Array(0) }, [{ tpid: 0x8100, tci: 7 }]));
+    expect(expectSame(reg, t).layers.map((l) => l.layer)).toEqual(['eth', 'ipv4']);
+  });
+
+  it('follows --decode-as rules on the default registry (random stacks again)', () => {
+    registry.decodeAsRule('udp.port=4000:mscs');
+    registry.decodeAs('tcp.port', 443, 'knet'); // the default registry has no tcp.port table for a rule to name
+    registry.decodeAsRule('ip.proto=6:udp');
+    const f = build({
+      dst: 1,
+      src: 2,
+      tags: [],
+      l3: { kind: 'ipv4', version: undefined, ihl: undefined, totalLength: undefined, id: 1, flags: 0, fragOffset: 0, ttl: 64, src: 1, dst: 2, options: new Uint8Array(0), checksum: undefined },
+      l4: { kind: 'tcp', sport: 1, dport: 2, seq: 0, ack: 0, flags: 2, dataOffset: undefined, options: new Uint8Array(0), payload: new Uint8Array(4) },
+      trailer: new Uint8Array(0),
+      cut: undefined,
+      cutAtLayer: undefined,
+      cutByCapture: false,
+      damage: [],
+      lead: 0,
+    });
+    expect(expectSame(registry, f).layers.map((l) => l.layer)).toEqual(['eth', 'ipv4', 'udp']);
+    fc.assert(
+      fc.property(frameArb, (s) => {
+        expectSame(registry, build(s));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

@@ -138,6 +138,29 @@ export function pseudoSum4(src: number, dst: number, protocol: number, length: n
 
 const MIN_HEADER = 20;
 
+/**
+ * Does the header checksum of the IPv4 header at b[off, off + hlen) verify (RFC 1071: the one's-complement
+ * sum of all its words is 0xffff)? The same verdict as inetFold(inetSum(...)) === 0, written for the hot
+ * path: the 20 fixed bytes unrolled, the sum (< 2^21 for 30 words) folded twice in int32 arithmetic.
+ */
+function headerChecksumOk(b: Uint8Array, off: number, hlen: number): boolean {
+  let s =
+    ((b[off]! << 8) | b[off + 1]!) +
+    ((b[off + 2]! << 8) | b[off + 3]!) +
+    ((b[off + 4]! << 8) | b[off + 5]!) +
+    ((b[off + 6]! << 8) | b[off + 7]!) +
+    ((b[off + 8]! << 8) | b[off + 9]!) +
+    ((b[off + 10]! << 8) | b[off + 11]!) +
+    ((b[off + 12]! << 8) | b[off + 13]!) +
+    ((b[off + 14]! << 8) | b[off + 15]!) +
+    ((b[off + 16]! << 8) | b[off + 17]!) +
+    ((b[off + 18]! << 8) | b[off + 19]!);
+  for (let i = off + MIN_HEADER, e = off + hlen; i < e; i += 2) s += (b[i]! << 8) | b[i + 1]!;
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return s === 0xffff;
+}
+
 /** Bytes of an IPv4 header: version 4 (and, for linktype RAW, telling IPv4 from IPv6). */
 function isIpv4(buf: Uint8Array, off: number, end: number): boolean {
   return off < end && buf[off]! >>> 4 === 4;
@@ -200,7 +223,7 @@ export const ipv4: Dissector<Ipv4Layer, Ipv4Fields> = {
       headerCut = true;
       nextTable = null;
     } else {
-      checksumStatus = inetFold(inetSum(buf, off, off + hlen)) === 0 ? 1 : 0;
+      checksumStatus = headerChecksumOk(buf, off, hlen) ? 1 : 0;
       if (checksumStatus === 0) {
         problem(pkt, 'ipv4', 'ipv4.bad-checksum', 'unusual', 'note', off + 10,
           'ipv4: header checksum does not verify (common in captures taken on the sender with checksum offload)');

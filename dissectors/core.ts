@@ -71,9 +71,9 @@ export interface Packet {
 const NO_PROBLEMS: Problem[] = [];
 Object.freeze(NO_PROBLEMS);
 
-/** A fresh packet for a frame, no layers yet. */
-export function newPacket(frame: Frame, time: number): Packet {
-  return { frame, time, layers: [], problems: NO_PROBLEMS, rawOff: 0, rawEnd: 0, rawOf: '' };
+/** A fresh packet for a frame, no layers yet (or `layers`, an array it takes over). */
+export function newPacket(frame: Frame, time: number, layers: LayerMeta[] = []): Packet {
+  return { frame, time, layers, problems: NO_PROBLEMS, rawOff: 0, rawEnd: 0, rawOf: '' };
 }
 
 /** Attach a problem to a packet (allocates the list on first use). */

@@ -3,12 +3,12 @@
 import type { Frame } from '../src/capture/frame.js';
 import { frameTime } from '../src/capture/frame.js';
 import { type Dissector, type LayerMeta, type Packet, type TableName, addProblem, newPacket } from './core.js';
-import { ethernet } from './ethernet.js';
-import { ipv4 } from './ipv4.js';
-import { ipv6 } from './ipv6.js';
+import { type EthLayer, ethernet } from './ethernet.js';
+import { type Ipv4Layer, ipv4 } from './ipv4.js';
+import { type Ipv6Layer, ipv6 } from './ipv6.js';
 import { tcp } from './tcp.js';
 import { udp } from './udp.js';
-import { vlan } from './vlan.js';
+import { type VlanLayer, vlan } from './vlan.js';
 
 /** Deepest layer stack decoded (a hostile frame of 4-byte VLAN tags cannot loop us forever). */
 const MAX_LAYERS = 32;
@@ -29,8 +29,9 @@ const IPV6 = 3;
 const TCP = 1;
 const UDP = 2;
 
-/** VLAN tags the fast path decodes before handing over to the loop (which owns the MAX_LAYERS stop). */
-const FAST_MAX_TAGS = 8;
+/** Placeholder layers of a fast-path packet until its stack is known. */
+const NO_LAYERS: LayerMeta[] = [];
+Object.freeze(NO_LAYERS);
 
 /**
  * `tcp.port=N` / `udp.port=N` strings for Packet.rawOf, made once per port: every TCP/UDP frame
@@ -155,65 +156,71 @@ export class Registry {
   /** Decode one frame through the tables, starting from its interface's link type. */
   dissect(frame: Frame): Packet {
     if (this.fastVersion !== this.version) this.deriveFast();
-    const pkt = newPacket(frame, frameTime(frame));
     const off = frame.off;
     const end = off + frame.caplen;
     const lt = frame.iface.linkType;
-    if (lt === 1 && this.fastEth) return this.dissectEthernet(pkt, frame.buf, off, end);
-    return this.walk(pkt, 'linktype', lt, -1, off, end);
+    // The fast path gives the packet its layers array on every way out (NO_LAYERS is frozen: a miss throws).
+    if (lt === 1 && this.fastEth) return this.dissectEthernet(newPacket(frame, frameTime(frame), NO_LAYERS), frame.buf, off, end);
+    return this.walk(newPacket(frame, frameTime(frame)), 'linktype', lt, -1, off, end);
   }
 
   /**
    * The same result as the table loop alone (dissectGeneric; the differential test proves it), with
    * direct calls to the decoders of the common stacks so every property read and call site sees one
-   * layer type. Whatever else comes up (LLC, ARP, slow protocols, a claimed port, a decodeAs()
-   * override) continues in the loop from that point.
+   * layer type. Whatever else comes up (LLC, ARP, slow protocols, a third tag, a claimed port, a
+   * decodeAs() override) continues in the loop from that point.
+   *
+   * The layers stay in locals until the stack is known; the packet's array is then made at its final
+   * size (stack()) instead of grown by push() from empty, which allocates 17 slots for 3 or 4 layers.
+   * No decoder called before that reads pkt.layers (only udp does: it looks at its parent).
    */
   private dissectEthernet(pkt: Packet, buf: Uint8Array, off: number, end: number): Packet {
-    const layers = pkt.layers;
     const e = ethernet.decode(buf, off, end, pkt);
-    if (e === null) return stopped(pkt, 'eth', off, end);
-    layers.push(e);
+    if (e === null) return stopped(withLayers(pkt, []), 'eth', off, end);
     off = e.payloadOff;
     end = e.payloadEnd;
-    if (e.nextTable !== 'ethertype') return this.walk(pkt, e.nextTable, e.nextKey, e.nextKey2, off, end);
+    if (e.nextTable !== 'ethertype') return this.walk(withLayers(pkt, [e]), e.nextTable, e.nextKey, e.nextKey2, off, end);
     let type = e.nextKey;
     let kind = this.etherKind[type]!;
-    while (kind === VLAN && layers.length <= FAST_MAX_TAGS) {
+    // Up to two tags (802.1Q, or 802.1ad + 802.1Q); a deeper stack goes on in the loop.
+    let v1: VlanLayer | null = null;
+    let v2: VlanLayer | null = null;
+    for (let n = 0; kind === VLAN; n++) {
+      if (n === 2) return this.walk(withLayers(pkt, stack(e, v1, v2, null, null)), 'ethertype', type, -1, off, end);
       const v = vlan.decode(buf, off, end, pkt);
-      if (v === null) return stopped(pkt, 'vlan', off, end);
-      layers.push(v);
+      if (v === null) return stopped(withLayers(pkt, stack(e, v1, v2, null, null)), 'vlan', off, end);
+      if (n === 0) v1 = v;
+      else v2 = v;
       off = v.payloadOff;
       end = v.payloadEnd;
-      if (v.nextTable !== 'ethertype') return this.walk(pkt, v.nextTable, v.nextKey, v.nextKey2, off, end);
+      if (v.nextTable !== 'ethertype') return this.walk(withLayers(pkt, stack(e, v1, v2, null, null)), v.nextTable, v.nextKey, v.nextKey2, off, end);
       type = v.nextKey;
       kind = this.etherKind[type]!;
     }
-    let proto: number;
+    let ip: Ipv4Layer | Ipv6Layer;
     if (kind === IPV4) {
-      const ip = ipv4.decode(buf, off, end, pkt);
-      if (ip === null) return stopped(pkt, 'ipv4', off, end);
-      layers.push(ip);
-      off = ip.payloadOff;
-      end = ip.payloadEnd;
-      if (ip.nextTable === null) return finished(pkt, 'ipv4.payload', off, end);
-      proto = ip.nextKey;
+      const ip4 = ipv4.decode(buf, off, end, pkt);
+      if (ip4 === null) return stopped(withLayers(pkt, stack(e, v1, v2, null, null)), 'ipv4', off, end);
+      off = ip4.payloadOff;
+      end = ip4.payloadEnd;
+      if (ip4.nextTable === null) return finished(withLayers(pkt, stack(e, v1, v2, ip4, null)), 'ipv4.payload', off, end);
+      ip = ip4;
     } else if (kind === IPV6) {
-      const ip = ipv6.decode(buf, off, end, pkt);
-      if (ip === null) return stopped(pkt, 'ipv6', off, end);
-      layers.push(ip);
-      off = ip.payloadOff;
-      end = ip.payloadEnd;
-      if (ip.nextTable === null) return finished(pkt, 'ipv6.payload', off, end);
-      proto = ip.nextKey;
+      const ip6 = ipv6.decode(buf, off, end, pkt);
+      if (ip6 === null) return stopped(withLayers(pkt, stack(e, v1, v2, null, null)), 'ipv6', off, end);
+      off = ip6.payloadOff;
+      end = ip6.payloadEnd;
+      if (ip6.nextTable === null) return finished(withLayers(pkt, stack(e, v1, v2, ip6, null)), 'ipv6.payload', off, end);
+      ip = ip6;
     } else {
-      return this.walk(pkt, 'ethertype', type, -1, off, end);
+      return this.walk(withLayers(pkt, stack(e, v1, v2, null, null)), 'ethertype', type, -1, off, end);
     }
+    const proto = ip.nextKey;
     const pk = this.protoKind[proto]!;
     if (pk === TCP) {
       const t = tcp.decode(buf, off, end, pkt);
-      if (t === null) return stopped(pkt, 'tcp', off, end);
-      layers.push(t);
+      if (t === null) return stopped(withLayers(pkt, stack(e, v1, v2, ip, null)), 'tcp', off, end);
+      withLayers(pkt, stack(e, v1, v2, ip, t));
       off = t.payloadOff;
       end = t.payloadEnd;
       if (t.nextTable === null) return finished(pkt, 'tcp.payload', off, end);
@@ -226,10 +233,12 @@ export class Registry {
       }
       return this.walk(pkt, 'tcp.port', k, k2, off, end);
     }
+    // The loop, and udp (which asks whether its parent is a fragment), read pkt.layers from here on.
+    withLayers(pkt, stack(e, v1, v2, ip, null));
     if (pk === UDP) {
       const u = udp.decode(buf, off, end, pkt);
       if (u === null) return stopped(pkt, 'udp', off, end);
-      layers.push(u);
+      pkt.layers.push(u);
       off = u.payloadOff;
       end = u.payloadEnd;
       if (u.nextTable === null) return finished(pkt, 'udp.payload', off, end);
@@ -290,6 +299,19 @@ export class Registry {
     pkt.rawEnd = end;
     return pkt;
   }
+}
+
+/** Give a fast-path packet its layers (made once at their final size by stack()). */
+function withLayers(pkt: Packet, layers: LayerMeta[]): Packet {
+  (pkt as { layers: LayerMeta[] }).layers = layers;
+  return pkt;
+}
+
+/** The fast path's layers in order, as an array literal of exactly their number. */
+function stack(e: EthLayer, v1: VlanLayer | null, v2: VlanLayer | null, ip: LayerMeta | null, l4: LayerMeta | null): LayerMeta[] {
+  if (v1 === null) return ip === null ? [e] : l4 === null ? [e, ip] : [e, ip, l4];
+  if (v2 === null) return ip === null ? [e, v1] : l4 === null ? [e, v1, ip] : [e, v1, ip, l4];
+  return ip === null ? [e, v1, v2] : l4 === null ? [e, v1, v2, ip] : [e, v1, v2, ip, l4];
 }
 
 /** Decoding stopped at [off, end): a decoder returned null (`raw` is its name) or no dissector claims the key (`raw` is 'table=key'). */

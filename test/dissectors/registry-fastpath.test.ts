@@ -39,6 +39,7 @@ function shape(p: Packet): unknown {
     layers: p.layers.map(val),
     problems: p.problems.map(val),
     problemsFrozen: Object.isFrozen(p.problems),
+    layersFrozen: Object.isFrozen(p.layers),
     rawOff: p.rawOff,
     rawEnd: p.rawEnd,
     rawOf: p.rawOf,

@@ -7,7 +7,7 @@ import { type EthLayer, ethernet } from './ethernet.js';
 import { type Ipv4Layer, ipv4 } from './ipv4.js';
 import { type Ipv6Layer, ipv6 } from './ipv6.js';
 import { tcp } from './tcp.js';
-import { udp } from './udp.js';
+import { decodeUdp, udp } from './udp.js';
 import { type VlanLayer, vlan } from './vlan.js';
 
 /** Deepest layer stack decoded (a hostile frame of 4-byte VLAN tags cannot loop us forever). */
@@ -172,7 +172,7 @@ export class Registry {
    *
    * The layers stay in locals until the stack is known; the packet's array is then made at its final
    * size (stack()) instead of grown by push() from empty, which allocates 17 slots for 3 or 4 layers.
-   * No decoder called before that reads pkt.layers (only udp does: it looks at its parent).
+   * None of these decoders reads pkt.layers (udp's look at its parent is given as decodeUdp's argument).
    */
   private dissectEthernet(pkt: Packet, buf: Uint8Array, off: number, end: number): Packet {
     const e = ethernet.decode(buf, off, end, pkt);
@@ -233,12 +233,10 @@ export class Registry {
       }
       return this.walk(pkt, 'tcp.port', k, k2, off, end);
     }
-    // The loop, and udp (which asks whether its parent is a fragment), read pkt.layers from here on.
-    withLayers(pkt, stack(e, v1, v2, ip, null));
     if (pk === UDP) {
-      const u = udp.decode(buf, off, end, pkt);
-      if (u === null) return stopped(pkt, 'udp', off, end);
-      pkt.layers.push(u);
+      const u = decodeUdp(buf, off, end, pkt, ip);
+      if (u === null) return stopped(withLayers(pkt, stack(e, v1, v2, ip, null)), 'udp', off, end);
+      withLayers(pkt, stack(e, v1, v2, ip, u));
       off = u.payloadOff;
       end = u.payloadEnd;
       if (u.nextTable === null) return finished(pkt, 'udp.payload', off, end);
@@ -251,6 +249,7 @@ export class Registry {
       }
       return this.walk(pkt, 'udp.port', k, k2, off, end);
     }
+    withLayers(pkt, stack(e, v1, v2, ip, null));
     return this.walk(pkt, 'ip.proto', proto, -1, off, end);
   }
 

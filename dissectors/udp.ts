@@ -32,7 +32,11 @@ const HEADER = 8;
 /** True when the layer below (the last one decoded) is an IPv4/IPv6 fragment: the datagram is incomplete. */
 export function parentIsFragment(pkt: Packet): boolean {
   const ls = pkt.layers;
-  const p = ls.length > 0 ? ls[ls.length - 1]! : null;
+  return isFragment(ls.length > 0 ? ls[ls.length - 1]! : null);
+}
+
+/** True when `p` is an IPv4/IPv6 layer of a fragment. */
+function isFragment(p: LayerMeta | null): boolean {
   if (p === null) return false;
   if (p.layer === 'ipv4') return isIpv4Fragment(p as Ipv4Layer);
   if (p.layer === 'ipv6') return isIpv6Fragment(p as Ipv6Layer);
@@ -92,6 +96,51 @@ export function setUdpChecksum(dgram: Uint8Array, src: number | Uint8Array, dst:
   return dgram;
 }
 
+/**
+ * udp.decode with the layer below passed in (`parent`, null when none): the registry's fast path
+ * knows it before the packet's layers array is made.
+ */
+export function decodeUdp(buf: Uint8Array, off: number, end: number, pkt: Packet, parent: LayerMeta | null): UdpLayer | null {
+  const have = end - off;
+  if (have < HEADER) {
+    shortLayer(pkt, 'udp', off, HEADER, have);
+    return null;
+  }
+  const srcPort = u16(buf, off);
+  const dstPort = u16(buf, off + 2);
+  const length = u16(buf, off + 4);
+  let payloadEnd = off + length;
+  let nextTable: TableName | null = 'udp.port';
+  if (length < HEADER) {
+    problem(pkt, 'udp', 'udp.bad-length', 'malformed', 'error', off + 4, `udp: length ${length} is below the 8-byte header`);
+    payloadEnd = end;
+    nextTable = null;
+  } else if (length > have) {
+    payloadEnd = end;
+    // The first fragment of a larger datagram: header only, the payload is incomplete.
+    if (isFragment(parent)) nextTable = null;
+    else shortLayer(pkt, 'udp', off, length, have, 'udp.bad-length');
+  }
+  if (length === HEADER) nextTable = null; // nothing follows (a cut payload still goes on: its dissector reports the cut)
+  const lo = srcPort < dstPort ? srcPort : dstPort;
+  const hi = srcPort < dstPort ? dstPort : srcPort;
+  const l: UdpLayer = {
+    layer: 'udp',
+    off,
+    len: HEADER,
+    payloadOff: off + HEADER,
+    payloadEnd,
+    nextTable,
+    nextKey: lo,
+    nextKey2: hi === lo ? -1 : hi,
+    srcPort,
+    dstPort,
+    length,
+    checksum: u16(buf, off + 6),
+  };
+  return l;
+}
+
 /** The UDP dissector (RFC 768; SPEC "Layers" udp): ip.proto 17, continues in 'udp.port' (lower port, then higher). */
 export const udp: Dissector<UdpLayer, UdpFields> = {
   name: 'udp',
@@ -104,44 +153,8 @@ export const udp: Dissector<UdpLayer, UdpFields> = {
   ] satisfies FieldDesc[],
 
   decode(buf: Uint8Array, off: number, end: number, pkt: Packet): UdpLayer | null {
-    const have = end - off;
-    if (have < HEADER) {
-      shortLayer(pkt, 'udp', off, HEADER, have);
-      return null;
-    }
-    const srcPort = u16(buf, off);
-    const dstPort = u16(buf, off + 2);
-    const length = u16(buf, off + 4);
-    let payloadEnd = off + length;
-    let nextTable: TableName | null = 'udp.port';
-    if (length < HEADER) {
-      problem(pkt, 'udp', 'udp.bad-length', 'malformed', 'error', off + 4, `udp: length ${length} is below the 8-byte header`);
-      payloadEnd = end;
-      nextTable = null;
-    } else if (length > have) {
-      payloadEnd = end;
-      // The first fragment of a larger datagram: header only, the payload is incomplete.
-      if (parentIsFragment(pkt)) nextTable = null;
-      else shortLayer(pkt, 'udp', off, length, have, 'udp.bad-length');
-    }
-    if (length === HEADER) nextTable = null; // nothing follows (a cut payload still goes on: its dissector reports the cut)
-    const lo = srcPort < dstPort ? srcPort : dstPort;
-    const hi = srcPort < dstPort ? dstPort : srcPort;
-    const l: UdpLayer = {
-      layer: 'udp',
-      off,
-      len: HEADER,
-      payloadOff: off + HEADER,
-      payloadEnd,
-      nextTable,
-      nextKey: lo,
-      nextKey2: hi === lo ? -1 : hi,
-      srcPort,
-      dstPort,
-      length,
-      checksum: u16(buf, off + 6),
-    };
-    return l;
+    const ls = pkt.layers;
+    return decodeUdp(buf, off, end, pkt, ls.length > 0 ? ls[ls.length - 1]! : null);
   },
 
   encode(f: UdpFields, payload?: Uint8Array): Uint8Array {

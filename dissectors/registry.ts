@@ -314,8 +314,8 @@ function stack(e: EthLayer, v1: VlanLayer | null, v2: VlanLayer | null, ip: Laye
 }
 
 /** Decoding stopped at [off, end): a decoder returned null (`raw` is its name) or no dissector claims the key (`raw` is 'table=key'). */
-function stopped(pkt: Packet, name: string, off: number, end: number): Packet {
-  pkt.rawOf = name;
+function stopped(pkt: Packet, raw: string, off: number, end: number): Packet {
+  pkt.rawOf = raw;
   pkt.rawOff = off;
   pkt.rawEnd = end;
   return pkt;

@@ -43,6 +43,9 @@ const udpPortRaw: string[] = new Array<string>(65536).fill('');
 /** Names accepted by --decode-as besides dissector names. */
 const decodeAsAliases: Readonly<Record<string, string>> = { heartbeat: 'mscs', corosync: 'knet' };
 
+/** Every dispatch table (TableName), for checking --decode-as rules. */
+export const TABLE_NAMES: readonly TableName[] = ['linktype', 'ethertype', 'llc.sap', 'slow.subtype', 'ip.proto', 'udp.port', 'tcp.port', 'sll.proto'];
+
 /** A registry of dissectors in named tables. One default instance is filled by dissectors/index.ts. */
 export class Registry {
   private readonly tables = new Map<TableName, Map<number, Dissector[]>>();
@@ -89,7 +92,9 @@ export class Registry {
     const m = /^([a-z.]+)=(0x[0-9a-f]+|\d+):([a-z0-9-]+)$/i.exec(rule.trim());
     if (!m) throw new Error(`bad --decode-as '${rule}': expected TABLE=KEY:PROTO, e.g. udp.port=4000:mscs`);
     const table = m[1] as TableName;
-    if (!this.tables.has(table)) throw new Error(`bad --decode-as '${rule}': unknown table '${table}' (known: ${[...this.tables.keys()].join(', ')})`);
+    // Every table a dissector dispatches into, whether or not anything is registered in it by default
+    // (nothing claims a TCP port out of the box, yet tcp.port=N:PROTO must work).
+    if (!TABLE_NAMES.includes(table)) throw new Error(`bad --decode-as '${rule}': unknown table '${table}' (known: ${TABLE_NAMES.join(', ')})`);
     this.decodeAs(table, Number(m[2]), m[3]!);
   }
 

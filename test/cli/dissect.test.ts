@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseIpv4, parseMac } from '../../dissectors/core.js';
 import { ethernet } from '../../dissectors/ethernet.js';
 import { ipv4 } from '../../dissectors/ipv4.js';
+import { tcp } from '../../dissectors/tcp.js';
 import { udp } from '../../dissectors/udp.js';
 import { concat } from '../helpers/frames.js';
 import { pcapBytes } from '../helpers/pcap.js';
@@ -98,6 +99,21 @@ describe('teamscope dissect', () => {
     const bad = await cli(['dissect', '--decode-as', 'udp.port=4000:nope', file]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^teamscope: unknown protocol 'nope'/);
+  });
+
+  it('--decode-as works on tcp.port too (a table nothing claims by default) and names the known tables on a typo', async () => {
+    const payload = new Uint8Array(32);
+    payload.set([0x55, 0x55, 0x55, 0x55]);
+    const seg = tcp.encode({ srcPort: 40000, dstPort: 4000, flags: 0x18 }, payload);
+    const ip = ipv4.encode({ protocol: 6, src: parseIpv4('10.0.0.1'), dst: parseIpv4('10.0.0.2'), ttl: 128 }, seg);
+    const file = join(tmp, 'tcp4000.pcap');
+    writeFileSync(file, pcapBytes([concat(ethernet.encode({ dst: parseMac('02:00:00:00:00:02'), src: parseMac('02:00:00:00:00:01'), type: 0x0800 }), ip)]));
+    const as = await cli(['dissect', '--decode-as', 'tcp.port=4000:mscs', '--json', file]);
+    expect(as.code).toBe(0);
+    expect(JSON.parse(as.stdout).layers.map((l: { layer: string }) => l.layer)).toEqual(['eth', 'ipv4', 'tcp', 'mscs']);
+    const bad = await cli(['dissect', '--decode-as', 'tpc.port=4000:mscs', file]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^teamscope: bad --decode-as 'tpc.port=4000:mscs': unknown table 'tpc.port' \(known: linktype, ethertype, .*tcp\.port/);
   });
 
   it('prints times as absolute UTC, relative or epoch', async () => {

@@ -25,6 +25,17 @@ export const MAX_HISTORY = 32;
 export const MAX_LEARNING_MACS = 4096;
 /** At most this many takeovers are watched at once (older ones close early). */
 export const MAX_PENDING = 1024;
+/** Fields of a hot-path cache slot (ArpAnalyzer.cache) and its size in doubles: one 64-byte cache line. */
+const C_KEY = 0;
+const C_MAC = 1;
+const C_REC = 2;
+const C_LAST = 3;
+const C_FRAME = 4;
+const C_INPUT = 5;
+const C_COUNT = 6;
+const CS = 8;
+/** Low MAC bits the watch filter is indexed by. */
+const WATCH_MASK = 0xfff;
 /** Slots in the direct-mapped (IP, MAC) cache of the IP-traffic hot path (power of two). */
 const CACHE_BITS = 16;
 
@@ -163,6 +174,8 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   private readonly candidates = new Set<IpState>();
   /** Takeovers watching frames sent to a MAC (the old owner for stale hosts, the new for first traffic). */
   private readonly watches = new Map<number, PendingTakeover[]>();
+  /** Watched MACs per value of their low 12 bits (a filter in front of `watches` on the IP hot path). */
+  private readonly watchLow = new Uint32Array(WATCH_MASK + 1);
   private readonly vips = new Map<number, VirtualKind>();
   private readonly carpGroups = new Set<number>();
   private readonly rarp = new Map<number, LearningRec>();
@@ -178,16 +191,14 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   private noMacFrames = 0;
   private readonly events: TimelineEvent[] = [];
 
-  // Hot-path cache: (IP key, MAC) → MacRec, direct mapped.
-  private readonly slotKey = new Float64Array(1 << CACHE_BITS).fill(-1);
-  private readonly slotMac = new Float64Array(1 << CACHE_BITS).fill(-1);
-  private readonly slotRec = new Int32Array(1 << CACHE_BITS);
-  /** Per slot since its last sync: last frame time, frame number, input, and frames counted. */
-  private readonly slotLast = new Float64Array(1 << CACHE_BITS).fill(-Infinity);
-  private readonly slotFrame = new Float64Array(1 << CACHE_BITS);
-  private readonly slotInput = new Int32Array(1 << CACHE_BITS);
-  private readonly slotCount = new Int32Array(1 << CACHE_BITS);
-  /** Every MacRec, packed; slotRec holds indexes into it. */
+  /**
+   * Hot-path cache: (IP key, MAC) → MacRec, two-way set associative. One 64-byte record per slot
+   * (C_* fields) so a hit reads and writes one cache line, not one line in each of seven arrays.
+   * Besides the key, MAC and record index it holds, since the slot's last sync, the last frame's
+   * time, number and input and the frames counted.
+   */
+  private readonly cache = ArpAnalyzer.emptyCache();
+  /** Every MacRec, packed; the cache's C_REC holds indexes into it. */
   private readonly recs: MacRec[] = [];
 
   private readonly sum: PacketSummary;
@@ -196,6 +207,17 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   constructor(settings?: Partial<TeamscopeSettings>, private readonly sink?: EventSink, summary?: PacketSummary) {
     this.s = resolveSettings(settings);
     this.sum = summary ?? new PacketSummary();
+  }
+
+  /** The hot-path cache with every slot empty (key and MAC -1, last time -Infinity). */
+  private static emptyCache(): Float64Array {
+    const c = new Float64Array((1 << CACHE_BITS) * CS);
+    for (let o = 0; o < c.length; o += CS) {
+      c[o + C_KEY] = -1;
+      c[o + C_MAC] = -1;
+      c[o + C_LAST] = -Infinity;
+    }
+    return c;
   }
 
   /** Events emitted so far (also delivered to the sink). */
@@ -221,11 +243,12 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
       return;
     }
     if (sm.ipVersion === 4) {
-      if (this.watches.size !== 0) this.checkWatch(pkt, sm.ethDst, sm.ethSrc, sm.ipDst, sm.ipSrc, vid);
+      // Only frames to a MAC some takeover watches go on (the filter spares a boxed 48-bit Map key per frame).
+      if (this.watches.size !== 0 && this.watchLow[sm.ethDst & WATCH_MASK] !== 0) this.checkWatch(pkt, sm.ethDst, sm.ethSrc, sm.ipDst, sm.ipSrc, vid);
       // VRRP/CARP/HSRP adverts come from a router's own IP, sent (by the master / active router)
       // from the virtual MAC: they say nothing about who owns that IP.
       if (fhrp) return;
-      this.onIpSource(pkt, sm.ipSrc, sm.ttl, sm.ethSrc, vid);
+      this.onIpSource(pkt, sm, vid);
     } else if (sm.ipVersion === 6) this.ipv6Seen = true;
     else if (sm.etherType === ETHERTYPE_LOOPBACK && sm.ethSrc === sm.ethDst) this.learning(this.alb, sm.ethSrc, pkt);
   }
@@ -238,22 +261,29 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     }
   }
 
-  /** Hot path: remember that `mac` sent from IP `src` (non-routed frames only). */
-  private onIpSource(pkt: Packet, src: number, ttl: number, mac: number, vid: number): void {
-    if (src === 0 || src >>> 28 >= 14 || !isInitialTtl(ttl) || isGroupMac(mac)) return;
+  /**
+   * Hot path: remember that the summarised frame's source MAC sent from its source IP (non-routed
+   * frames only). Reads the summary itself: a 48-bit MAC passed as an argument would be boxed per frame.
+   */
+  private onIpSource(pkt: Packet, sm: PacketSummary, vid: number): void {
+    const src = sm.ipSrc;
+    const mac = sm.ethSrc;
+    if (src === 0 || src >>> 28 >= 14 || !isInitialTtl(sm.ttl) || isGroupMac(mac)) return;
     const key = vid === 0 ? src : vid * 4294967296 + src;
     // IP and MAC mixed separately (a MAC derived from the IP must not cancel it out), then finalised.
     let h = Math.imul(src, 0x9e3779b1) ^ Math.imul(mac | 0, 0x85ebca6b) ^ Math.imul(((mac / 4294967296) | 0) + vid, 0xc2b2ae35);
     h = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) >>> (32 - CACHE_BITS);
-    // Two-way set: slots h and h ^ 1. A hit touches typed arrays only (no object, no allocation).
+    // Two-way set: slots h and h ^ 1. A hit touches one typed-array record only (no object, no allocation).
+    const c = this.cache;
     let hit = -1;
-    if (this.slotKey[h] === key && this.slotMac[h] === mac) hit = h;
-    else if (this.slotKey[h ^ 1] === key && this.slotMac[h ^ 1] === mac) hit = h ^ 1;
+    if (c[h * CS + C_KEY] === key && c[h * CS + C_MAC] === mac) hit = h;
+    else if (c[(h ^ 1) * CS + C_KEY] === key && c[(h ^ 1) * CS + C_MAC] === mac) hit = h ^ 1;
     if (hit >= 0) {
-      this.slotLast[hit] = pkt.time;
-      this.slotFrame[hit] = pkt.frame.index;
-      this.slotInput[hit] = pkt.frame.iface.input;
-      this.slotCount[hit] = this.slotCount[hit]! + 1;
+      const o = hit * CS;
+      c[o + C_LAST] = pkt.time;
+      c[o + C_FRAME] = pkt.frame.index;
+      c[o + C_INPUT] = pkt.frame.iface.input;
+      c[o + C_COUNT]! += 1;
       return;
     }
     const st = this.state(key, src, vid);
@@ -265,18 +295,19 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     r.lastFrame = pkt.frame.index;
     r.ipFrames++;
     // Install in the less recently used slot of the set, flushing what it held.
-    const slot = this.slotLast[h]! <= this.slotLast[h ^ 1]! ? h : h ^ 1;
-    if (this.slotKey[slot] !== -1) {
-      const old = this.recs[this.slotRec[slot]!]!;
+    const slot = c[h * CS + C_LAST]! <= c[(h ^ 1) * CS + C_LAST]! ? h : h ^ 1;
+    const o = slot * CS;
+    if (c[o + C_KEY] !== -1) {
+      const old = this.recs[c[o + C_REC]!]!;
       this.sync(old);
       old.slot = -1;
     }
     if (r.slot >= 0) this.sync(r);
-    this.slotKey[slot] = key;
-    this.slotMac[slot] = mac;
-    this.slotRec[slot] = r.id;
-    this.slotLast[slot] = pkt.time;
-    this.slotCount[slot] = 0;
+    c[o + C_KEY] = key;
+    c[o + C_MAC] = mac;
+    c[o + C_REC] = r.id;
+    c[o + C_LAST] = pkt.time;
+    c[o + C_COUNT] = 0;
     r.slot = slot;
     if (st.owner === null) this.setOwner(st, r, pkt.time, 'ip');
     else if (st.owner !== r && st.conflict === null && st.pending?.toMac !== mac && st.candidate === null && st.pending?.fromMac !== mac) {
@@ -291,17 +322,19 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
 
   /** Fold what the hot-path slot of `r` counted since the last sync into `r`. */
   private sync(r: MacRec): void {
-    const s = r.slot;
-    if (s < 0 || this.slotRec[s] !== r.id || this.slotKey[s] === -1) return;
-    const n = this.slotCount[s]!;
+    if (r.slot < 0) return;
+    const c = this.cache;
+    const o = r.slot * CS;
+    if (c[o + C_REC] !== r.id || c[o + C_KEY] === -1) return;
+    const n = c[o + C_COUNT]!;
     if (n === 0) return;
     r.ipFrames += n;
-    this.slotCount[s] = 0;
-    const t = this.slotLast[s]!;
+    c[o + C_COUNT] = 0;
+    const t = c[o + C_LAST]!;
     if (t >= r.last) {
       r.last = t;
-      r.lastFrame = this.slotFrame[s]!;
-      r.lastInput = this.slotInput[s]!;
+      r.lastFrame = c[o + C_FRAME]!;
+      r.lastInput = c[o + C_INPUT]!;
     }
   }
 
@@ -539,7 +572,10 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   private addWatch(mac: number, tk: PendingTakeover): void {
     const l = this.watches.get(mac);
     if (l) l.push(tk);
-    else this.watches.set(mac, [tk]);
+    else {
+      this.watches.set(mac, [tk]);
+      this.watchLow[mac & WATCH_MASK]!++;
+    }
   }
 
   private dropWatch(mac: number, tk: PendingTakeover): void {
@@ -547,7 +583,10 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     if (!l) return;
     const i = l.indexOf(tk);
     if (i >= 0) l.splice(i, 1);
-    if (l.length === 0) this.watches.delete(mac);
+    if (l.length === 0) {
+      this.watches.delete(mac);
+      this.watchLow[mac & WATCH_MASK]!--;
+    }
   }
 
   /** A frame (IP or unicast ARP) from (srcMac, srcIp) to (dstMac, dstIp) while takeovers are watched. */

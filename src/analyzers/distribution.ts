@@ -263,17 +263,19 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     if (np === 1) this.mFirst[m] = t;
     this.mLast[m] = t;
     if (t > this.now) this.now = t;
+    // The calls below take the packet, not `t`: one boxed copy of `t` for calls that rarely happen
+    // would be allocated for every packet (V8 shares it between them, ahead of their branches).
     if (t >= this.bEnd) {
       this.lastMember = m;
       this.lastLen = len;
-      this.advanceBucket(t);
+      this.advanceBucket(pkt);
     }
-    if (this.mDown[m] === 1) this.memberUp(m, t, pkt);
+    if (this.mDown[m] === 1) this.memberUp(m, pkt);
 
     const slow = s.etherType === SLOW_PROTOCOLS;
     if (this.ctx.lacpBlocked[m] === 1) {
-      if (!slow) this.blockedTraffic(m, t, pkt);
-    } else if (this.mBlockedEvent[m] !== null) this.closeBlocked(m, t);
+      if (!slow) this.blockedTraffic(m, pkt);
+    } else if (this.mBlockedEvent[m] !== null) this.closeBlocked(m);
     if (slow) return;
 
     const ft = this.flows;
@@ -303,7 +305,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       if (mask & (mask - 1)) this.split(d, m, len);
       return;
     }
-    this.assign(id, d, cur, m, t, t - prevT, pkt);
+    this.assign(id, d, cur, m, prevT, pkt);
   }
 
   /** Online guess of the team side (for telling the team's own flow moves from the switch's): flows per endpoint. */
@@ -359,7 +361,9 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   }
 
   /** A flow direction seen on member m for the first time, or again after another member. */
-  private assign(id: number, d: number, cur: number, m: number, t: number, gap: number, pkt: Packet): void {
+  private assign(id: number, d: number, cur: number, m: number, prevT: number, pkt: Packet): void {
+    const t = pkt.time;
+    const gap = t - prevT;
     const ft = this.flows;
     const D = ft.dirs;
     const o = d * DS;
@@ -443,7 +447,8 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
   }
 
   /** Time passed the current bucket: account it and move to the bucket of `t` (per-packet cost: none). */
-  private advanceBucket(t: number): void {
+  private advanceBucket(pkt: Packet): void {
+    const t = pkt.time;
     if (Number.isNaN(this.bStart)) {
       this.bStart = Math.floor(t);
       this.bWidth = 1;
@@ -475,7 +480,8 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     this.bEnd = this.bStart + (idx + 1) * this.bWidth;
   }
 
-  private blockedTraffic(m: number, t: number, pkt: Packet): void {
+  private blockedTraffic(m: number, pkt: Packet): void {
+    const t = pkt.time;
     this.mBlocked[m]! += 1;
     let e = this.mBlockedEvent[m];
     if (!e) {
@@ -500,17 +506,17 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     e.text = `${e.packets} data frames on ${e.iface} while its LACP state was not collecting+distributing`;
   }
 
-  private closeBlocked(m: number, t: number): void {
+  private closeBlocked(m: number): void {
     const e = this.mBlockedEvent[m]!;
     e.end = e.lastSeen as number;
     e.duration = (e.end as number) - (e.start as number);
     e.text = `${e.packets} data frames on ${e.iface} while its LACP state was not collecting+distributing (${(e.duration as number).toFixed(3)} s)`;
     this.mBlockedEvent[m] = null;
     this.ctx.sink.update?.(e);
-    void t;
   }
 
-  private memberUp(m: number, t: number, pkt: Packet): void {
+  private memberUp(m: number, pkt: Packet): void {
+    const t = pkt.time;
     this.mDown[m] = 0;
     const down = this.mDownEvent[m];
     const list = this.mDownList[m]!;
@@ -696,7 +702,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     this.now = Math.max(this.now, time);
     this.checkSilence(this.now);
     this.classifyMoves(this.now, true);
-    for (let m = 0; m < MAX_MEMBERS; m++) if (this.mBlockedEvent[m]) this.closeBlocked(m, this.now);
+    for (let m = 0; m < MAX_MEMBERS; m++) if (this.mBlockedEvent[m]) this.closeBlocked(m);
   }
 
   // ---------------------------------------------------------------------------------------------

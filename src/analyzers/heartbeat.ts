@@ -160,6 +160,9 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   private lastTime = 0;
   private readonly noteSet = new Set<string>();
   private readonly knowledge: SubnetKnowledge;
+  /** The route of the heartbeat being handled and its subnet decision, once made (onHeartbeat). */
+  private hotRoute: Route | null = null;
+  private hotDecision: SubnetDecision | null = null;
 
   private readonly sum: PacketSummary;
 
@@ -331,6 +334,10 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
       }
     }
     if (d.minTtl < 0 || ttl < d.minTtl) d.minTtl = ttl;
+    // From here to the end of this packet nothing the subnet decision reads changes: decide it once
+    // (interval, tolerance and thresholds below each ask for it).
+    this.hotRoute = r;
+    this.hotDecision = null;
 
     // Gap since the previous packet in this direction.
     let rec: GapRec | null = null;
@@ -389,6 +396,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
         r.held = rec;
       } else this.emitGap(r, rec, null);
     }
+    this.hotRoute = null;
   }
 
   private beat(d: Direction, t: number): void {
@@ -496,6 +504,11 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   }
 
   private subnet(r: Route): SubnetDecision {
+    if (r === this.hotRoute) return (this.hotDecision ??= this.classify(r));
+    return this.classify(r);
+  }
+
+  private classify(r: Route): SubnetDecision {
     const d0 = r.dirs[0];
     const d1 = r.dirs[1];
     r.decision = classifyRoute(

@@ -195,9 +195,10 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
    * Hot-path cache: (IP key, MAC) → MacRec, two-way set associative. One 64-byte record per slot
    * (C_* fields) so a hit reads and writes one cache line, not one line in each of seven arrays.
    * Besides the key, MAC and record index it holds, since the slot's last sync, the last frame's
-   * time, number and input and the frames counted.
+   * time, number and input and the frames counted. An empty slot is all zeros (key 0 never occurs:
+   * source IP 0.0.0.0 is skipped), so the 4 MB are never written until used.
    */
-  private readonly cache = ArpAnalyzer.emptyCache();
+  private readonly cache = new Float64Array((1 << CACHE_BITS) * CS);
   /** Every MacRec, packed; the cache's C_REC holds indexes into it. */
   private readonly recs: MacRec[] = [];
 
@@ -207,17 +208,6 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
   constructor(settings?: Partial<TeamscopeSettings>, private readonly sink?: EventSink, summary?: PacketSummary) {
     this.s = resolveSettings(settings);
     this.sum = summary ?? new PacketSummary();
-  }
-
-  /** The hot-path cache with every slot empty (key and MAC -1, last time -Infinity). */
-  private static emptyCache(): Float64Array {
-    const c = new Float64Array((1 << CACHE_BITS) * CS);
-    for (let o = 0; o < c.length; o += CS) {
-      c[o + C_KEY] = -1;
-      c[o + C_MAC] = -1;
-      c[o + C_LAST] = -Infinity;
-    }
-    return c;
   }
 
   /** Events emitted so far (also delivered to the sink). */
@@ -297,7 +287,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     // Install in the less recently used slot of the set, flushing what it held.
     const slot = c[h * CS + C_LAST]! <= c[(h ^ 1) * CS + C_LAST]! ? h : h ^ 1;
     const o = slot * CS;
-    if (c[o + C_KEY] !== -1) {
+    if (c[o + C_KEY] !== 0) {
       const old = this.recs[c[o + C_REC]!]!;
       this.sync(old);
       old.slot = -1;
@@ -325,7 +315,7 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     if (r.slot < 0) return;
     const c = this.cache;
     const o = r.slot * CS;
-    if (c[o + C_REC] !== r.id || c[o + C_KEY] === -1) return;
+    if (c[o + C_REC] !== r.id || c[o + C_KEY] === 0) return;
     const n = c[o + C_COUNT]!;
     if (n === 0) return;
     r.ipFrames += n;
@@ -889,7 +879,9 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
 
   result(): ArpSection {
     const ips: ArpSection['ips'] = [];
-    for (const st of this.ips.values()) {
+    // By VLAN, then address: the states' numbers, not the texts (no string split per comparison).
+    const states = [...this.ips.values()].sort((a, b) => a.vlan - b.vlan || a.ip - b.ip);
+    for (const st of states) {
       this.syncIp(st);
       const periods = st.history ?? (st.owner ? [{ mac: st.owner.mac, from: st.ownerSince, to: null, via: st.ownerVia }] : []);
       const owners: OwnerPeriod[] = periods.map((h) => ({ mac: macText(h.mac), from: h.from, to: h.to, via: h.via }));
@@ -907,7 +899,6 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
         flipflops: st.x?.flipflops ?? 0,
       });
     }
-    ips.sort((a, b) => (a.vlan ?? 0) - (b.vlan ?? 0) || ipSortKey(a.ip) - ipSortKey(b.ip));
     const learning: ArpSection['learning'] = [];
     const lr = (method: 'rarp' | 'alb', r: LearningRec) =>
       learning.push({
@@ -945,9 +936,4 @@ export class ArpAnalyzer implements Analyzer<ArpSection> {
     if (this.ipv6Seen) n.push('IPv6 address ownership (neighbor discovery) is not tracked by the ARP analyzer');
     return n;
   }
-}
-
-function ipSortKey(ip: string): number {
-  const p = ip.split('.');
-  return ((Number(p[0]) * 256 + Number(p[1])) * 256 + Number(p[2])) * 256 + Number(p[3]);
 }

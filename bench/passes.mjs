@@ -117,29 +117,30 @@ async function run() {
       });
       break;
     }
-    case 'read':
-    case 'dissect':
     case 'analyze': {
+      // What `teamscope analyze FILE` does up to rendering: its reader (recycled chunks), the
+      // reorder stage and the pipeline with the default settings, then finish() (the result the tables
+      // and --json are rendered from).
+      const { analyzeFiles, pipelineSettings } = await import(dist('src/cli/analyze.js'));
+      const settings = pipelineSettings({});
+      start();
+      const r = await analyzeFiles([file], settings);
+      packets = r.inputs.reduce((n, i) => n + i.packets, 0);
+      check = r.events.length;
+      break;
+    }
+    case 'read':
+    case 'dissect': {
       const { readCaptures } = await import(dist('src/capture/index.js'));
       let onFrame;
-      let finish = () => undefined;
       if (pass === 'read') {
         onFrame = (f) => {
           check += f.caplen;
         };
-      } else if (pass === 'dissect') {
+      } else {
         const { registry } = await import(dist('dissectors/index.js'));
         onFrame = (f) => {
           check += registry.dissect(f).layers.length;
-        };
-      } else {
-        const { Pipeline } = await import(dist('src/analyzers/pipeline.js'));
-        const pipe = new Pipeline({});
-        pipe.setInput(0, { file, format: file.endsWith('.pcapng') ? 'pcapng' : 'pcap' });
-        onFrame = (f) => pipe.feed(f);
-        finish = () => {
-          const r = pipe.finish();
-          check = r.events.length;
         };
       }
       start();
@@ -149,7 +150,6 @@ async function run() {
         for (let i = 0; i < batch.length; i++) onFrame(batch[i]);
         packets += batch.length;
       }
-      finish();
       break;
     }
     default:

@@ -39,7 +39,7 @@ const ALL = [...TEAMSCOPE, ...NODE_ANCHORS, ...TOOLS];
 const DESCRIBE = {
   read: 'teamscope read pass (readCaptures, every frame)',
   dissect: 'teamscope full dissect (registry.dissect, no output)',
-  analyze: 'teamscope analyze (all analyzers, no rendering)',
+  analyze: 'teamscope analyze up to rendering (reader, reorder stage, all analyzers, finish)',
   'pcap-parser': 'pcap-parser npm package, read only',
   walk: 'plain Node DataView walk',
   walk5: 'plain Node walk + 5-tuple Map, numeric keys',

@@ -225,34 +225,12 @@ export class Registry {
     if (pk === TCP) {
       const t = tcp.decode(buf, off, end, pkt);
       if (t === null) return stopped(withLayers(pkt, stack(e, v1, v2, ip, null)), 'tcp', off, end);
-      withLayers(pkt, stack(e, v1, v2, ip, t));
-      off = t.payloadOff;
-      end = t.payloadEnd;
-      if (t.nextTable === null) return finished(pkt, 'tcp.payload', off, end);
-      const k = t.nextKey;
-      const k2 = t.nextKey2;
-      if (this.tcpPorts[k] === 0 && (k2 < 0 || this.tcpPorts[k2] === 0)) {
-        let raw = tcpPortRaw[k]!;
-        if (raw === '') raw = tcpPortRaw[k] = `tcp.port=${k}`;
-        return stopped(pkt, raw, off, end);
-      }
-      return this.walk(pkt, 'tcp.port', k, k2, off, end);
+      return this.ports(withLayers(pkt, stack(e, v1, v2, ip, t)), t, 'tcp.port', this.tcpPorts, tcpPortRaw, 'tcp.payload');
     }
     if (pk === UDP) {
       const u = decodeUdp(buf, off, end, pkt, ip);
       if (u === null) return stopped(withLayers(pkt, stack(e, v1, v2, ip, null)), 'udp', off, end);
-      withLayers(pkt, stack(e, v1, v2, ip, u));
-      off = u.payloadOff;
-      end = u.payloadEnd;
-      if (u.nextTable === null) return finished(pkt, 'udp.payload', off, end);
-      const k = u.nextKey;
-      const k2 = u.nextKey2;
-      if (this.udpPorts[k] === 0 && (k2 < 0 || this.udpPorts[k2] === 0)) {
-        let raw = udpPortRaw[k]!;
-        if (raw === '') raw = udpPortRaw[k] = `udp.port=${k}`;
-        return stopped(pkt, raw, off, end);
-      }
-      return this.walk(pkt, 'udp.port', k, k2, off, end);
+      return this.ports(withLayers(pkt, stack(e, v1, v2, ip, u)), u, 'udp.port', this.udpPorts, udpPortRaw, 'udp.payload');
     }
     withLayers(pkt, stack(e, v1, v2, ip, null));
     return this.walk(pkt, 'ip.proto', proto, -1, off, end);
@@ -262,6 +240,24 @@ export class Registry {
   dissectGeneric(frame: Frame): Packet {
     const pkt = newPacket(frame, frameTime(frame));
     return this.walk(pkt, 'linktype', frame.iface.linkType, -1, frame.off, frame.off + frame.caplen);
+  }
+
+  /**
+   * After TCP or UDP (`l`): its payload goes to the port table when either port is registered there,
+   * else stays raw, named `tcp.port=N` / `udp.port=N` (strings made once per port, in `raws`).
+   */
+  private ports(pkt: Packet, l: LayerMeta, table: TableName, registered: Uint8Array, raws: string[], payload: string): Packet {
+    const off = l.payloadOff;
+    const end = l.payloadEnd;
+    if (l.nextTable === null) return finished(pkt, payload, off, end);
+    const k = l.nextKey;
+    const k2 = l.nextKey2;
+    if (registered[k] === 0 && (k2 < 0 || registered[k2] === 0)) {
+      let raw = raws[k]!;
+      if (raw === '') raw = raws[k] = `${table}=${k}`;
+      return stopped(pkt, raw, off, end);
+    }
+    return this.walk(pkt, table, k, k2, off, end);
   }
 
   /** The table loop: decode from `table`/`key` (or `key2`) at buf[off, end) until no table continues. */

@@ -78,6 +78,8 @@ class Route {
   live: TimelineEvent | null = null;
   readonly breaches: { start: number; end: number; downFrom: number; downTo: number }[] = [];
   decision: SubnetDecision | null = null;
+  /** HeartbeatAnalyzer.known when `decision` was made (it stands while nothing it read changed). */
+  decisionAt = -1;
   nodeA: string;
   nodeB: string;
   constructor(
@@ -160,9 +162,12 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   private lastTime = 0;
   private readonly noteSet = new Set<string>();
   private readonly knowledge: SubnetKnowledge;
-  /** The route of the heartbeat being handled and its subnet decision, once made (onHeartbeat). */
-  private hotRoute: Route | null = null;
-  private hotDecision: SubnetDecision | null = null;
+  /**
+   * Bumped whenever something a subnet decision reads changes (the ARP maps, dstBehind, a route's
+   * destination MACs or smallest TTLs): classifyRoute is pure, so a route's decision made at the
+   * same value is reused instead of being made again at every heartbeat and tick (strings, arrays).
+   */
+  private known = 0;
 
   private readonly sum: PacketSummary;
 
@@ -263,6 +268,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     if (a.hlen !== 6 || a.plen !== 4 || a.spa === 0 || a.kind === 'probe' || a.kind.startsWith('rarp')) return;
     if (this.arpOwner.size < MAX_ARP || this.arpOwner.has(a.spa)) this.arpOwner.set(a.spa, a.sha);
     if (this.macAddr.size < MAX_ARP || this.macAddr.has(a.sha)) this.macAddr.set(a.sha, a.spa);
+    this.known++;
   }
 
   private onHeartbeat(
@@ -324,20 +330,25 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     }
     // Subnet evidence.
     if (eth !== undefined) {
-      d.dstMac = eth.dst;
+      if (d.dstMac !== eth.dst) {
+        d.dstMac = eth.dst;
+        this.known++;
+      }
       let bySrc = this.dstBehind.get(eth.dst);
       if (bySrc === undefined && this.dstBehind.size < MAX_DST_MACS) this.dstBehind.set(eth.dst, (bySrc = new Map()));
       if (bySrc !== undefined) {
         let set = bySrc.get(src);
         if (set === undefined && bySrc.size < 64) bySrc.set(src, (set = new Set()));
-        if (set !== undefined && set.size < 64) set.add(dst);
+        if (set !== undefined && set.size < 64 && !set.has(dst)) {
+          set.add(dst);
+          this.known++;
+        }
       }
     }
-    if (d.minTtl < 0 || ttl < d.minTtl) d.minTtl = ttl;
-    // From here to the end of this packet nothing the subnet decision reads changes: decide it once
-    // (interval, tolerance and thresholds below each ask for it).
-    this.hotRoute = r;
-    this.hotDecision = null;
+    if (d.minTtl < 0 || ttl < d.minTtl) {
+      d.minTtl = ttl;
+      this.known++;
+    }
 
     // Gap since the previous packet in this direction.
     let rec: GapRec | null = null;
@@ -396,7 +407,6 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
         r.held = rec;
       } else this.emitGap(r, rec, null);
     }
-    this.hotRoute = null;
   }
 
   private beat(d: Direction, t: number): void {
@@ -504,11 +514,12 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
   }
 
   private subnet(r: Route): SubnetDecision {
-    if (r === this.hotRoute) return (this.hotDecision ??= this.classify(r));
+    if (r.decision !== null && r.decisionAt === this.known) return r.decision;
     return this.classify(r);
   }
 
   private classify(r: Route): SubnetDecision {
+    r.decisionAt = this.known;
     const d0 = r.dirs[0];
     const d1 = r.dirs[1];
     r.decision = classifyRoute(

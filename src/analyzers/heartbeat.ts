@@ -266,9 +266,15 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
 
   private onArp(a: ArpView): void {
     if (a.hlen !== 6 || a.plen !== 4 || a.spa === 0 || a.kind === 'probe' || a.kind.startsWith('rarp')) return;
-    if (this.arpOwner.size < MAX_ARP || this.arpOwner.has(a.spa)) this.arpOwner.set(a.spa, a.sha);
-    if (this.macAddr.size < MAX_ARP || this.macAddr.has(a.sha)) this.macAddr.set(a.sha, a.spa);
-    this.known++;
+    // Only a new or changed mapping invalidates the routes' subnet decisions (ARP repeats itself).
+    if ((this.arpOwner.size < MAX_ARP || this.arpOwner.has(a.spa)) && this.arpOwner.get(a.spa) !== a.sha) {
+      this.arpOwner.set(a.spa, a.sha);
+      this.known++;
+    }
+    if ((this.macAddr.size < MAX_ARP || this.macAddr.has(a.sha)) && this.macAddr.get(a.sha) !== a.spa) {
+      this.macAddr.set(a.sha, a.spa);
+      this.known++;
+    }
   }
 
   private onHeartbeat(

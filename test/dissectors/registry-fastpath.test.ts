@@ -163,6 +163,23 @@ const frameArb = fc.record({
 });
 type FrameSpec = typeof frameArb extends fc.Arbitrary<infer T> ? T : never;
 
+/** An undamaged, uncut Ethernet [tags] IPv4 frame carrying `l4` (addresses and ids from `ip`). */
+function plainSpec(l4: FrameSpec['l4'], tags: FrameSpec['tags'] = [], ip: { flags?: number; src?: number; dst?: number } = {}): FrameSpec {
+  return {
+    dst: 1,
+    src: 2,
+    tags,
+    l3: { kind: 'ipv4', version: undefined, ihl: undefined, totalLength: undefined, id: 1, flags: ip.flags ?? 0, fragOffset: 0, ttl: 64, src: ip.src ?? 1, dst: ip.dst ?? 2, options: new Uint8Array(0), checksum: undefined },
+    l4,
+    trailer: new Uint8Array(0),
+    cut: undefined,
+    cutAtLayer: undefined,
+    cutByCapture: false,
+    damage: [],
+    lead: 0,
+  };
+}
+
 /** IPv6 extension headers as on the wire, the last one naming `upper`. */
 function extBytes(exts: readonly Ext[], upper: number): Uint8Array {
   const parts: number[] = [];
@@ -298,19 +315,7 @@ describe('Registry.dissect fast path', () => {
   });
 
   it('covers what it claims: plain TCP/UDP stacks decode fully, heartbeat ports go on to their dissector', () => {
-    const base: FrameSpec = {
-      dst: 1,
-      src: 2,
-      tags: [{ tpid: 0x8100, tci: 42 }],
-      l3: { kind: 'ipv4', version: undefined, ihl: undefined, totalLength: undefined, id: 1, flags: 2, fragOffset: 0, ttl: 64, src: 0xc0a80001, dst: 0xc0a80002, options: new Uint8Array(0), checksum: undefined },
-      l4: { kind: 'udp', sport: 3343, dport: 3343, length: undefined, payload: MSCS },
-      trailer: new Uint8Array(0),
-      cut: undefined,
-      cutAtLayer: undefined,
-      cutByCapture: false,
-      damage: [],
-      lead: 0,
-    };
+    const base = plainSpec({ kind: 'udp', sport: 3343, dport: 3343, length: undefined, payload: MSCS }, [{ tpid: 0x8100, tci: 42 }], { flags: 2, src: 0xc0a80001, dst: 0xc0a80002 });
     const hb = expectSame(registry, build(base));
     expect(hb.layers.map((l) => l.layer)).toEqual(['eth', 'vlan', 'ipv4', 'udp', 'mscs']);
     // Zeros are no MSCS heartbeat: the loop tried mscs's heuristic and left the bytes to the port.
@@ -332,19 +337,7 @@ describe('Registry.dissect fast path', () => {
   it('follows add() and decodeAs() made after it was used (a registry of its own)', () => {
     const reg = new Registry().add('linktype', 1, ethernet).add('ethertype', 0x0800, ipv4).add('ip.proto', 6, tcp).add('ip.proto', 17, udp);
     reg.add('ethertype', 0x8100, vlan).add('ethertype', 0x86dd, ipv6);
-    const spec = (l4: FrameSpec['l4'], tags: FrameSpec['tags'] = []): FrameSpec => ({
-      dst: 1,
-      src: 2,
-      tags,
-      l3: { kind: 'ipv4', version: undefined, ihl: undefined, totalLength: undefined, id: 1, flags: 0, fragOffset: 0, ttl: 64, src: 1, dst: 2, options: new Uint8Array(0), checksum: undefined },
-      l4,
-      trailer: new Uint8Array(0),
-      cut: undefined,
-      cutAtLayer: undefined,
-      cutByCapture: false,
-      damage: [],
-      lead: 0,
-    });
+    const spec = (l4: FrameSpec['l4'], tags: FrameSpec['tags'] = []): FrameSpec => plainSpec(l4, tags);
     const u = build(spec({ kind: 'udp', sport: 4000, dport: 4001, length: undefined, payload: new Uint8Array(48) }));
     expect(expectSame(reg, u).rawOf).toBe('udp.port=4000');
     // A dissector for a port, then an override of a fast-path key: both must be seen at once.
@@ -364,19 +357,7 @@ describe('Registry.dissect fast path', () => {
     registry.decodeAsRule('udp.port=4000:mscs');
     registry.decodeAsRule('tcp.port=443:knet'); // nothing claims a TCP port by default: the rule must still be accepted
     registry.decodeAsRule('ip.proto=6:udp');
-    const f = build({
-      dst: 1,
-      src: 2,
-      tags: [],
-      l3: { kind: 'ipv4', version: undefined, ihl: undefined, totalLength: undefined, id: 1, flags: 0, fragOffset: 0, ttl: 64, src: 1, dst: 2, options: new Uint8Array(0), checksum: undefined },
-      l4: { kind: 'tcp', sport: 1, dport: 2, seq: 0, ack: 0, flags: 2, dataOffset: undefined, options: new Uint8Array(0), payload: new Uint8Array(4) },
-      trailer: new Uint8Array(0),
-      cut: undefined,
-      cutAtLayer: undefined,
-      cutByCapture: false,
-      damage: [],
-      lead: 0,
-    });
+    const f = build(plainSpec({ kind: 'tcp', sport: 1, dport: 2, seq: 0, ack: 0, flags: 2, dataOffset: undefined, options: new Uint8Array(0), payload: new Uint8Array(4) }));
     expect(expectSame(registry, f).layers.map((l) => l.layer)).toEqual(['eth', 'ipv4', 'udp']);
     fc.assert(
       fc.property(frameArb, (s) => {

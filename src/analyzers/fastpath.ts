@@ -153,15 +153,23 @@ export class FastPath {
     }
 
     const time = f.sec + f.nsec / 1e9;
-    if (badChecksum) return this.withProblem(f, s, time, ipOff, l4end, ethSrc, ethDst, type, vlan, ipSrc, ipDst, ttl, proto, fragment, sport, dport);
-    // One packet object, reused: fast-path packets are valid until the next frame (analyzers keep
-    // evidence as numbers, never packets), so the hot path allocates nothing.
-    const pkt = this.pkt as { frame: Frame; time: number; rawOff: number; rawEnd: number };
-    pkt.frame = f;
-    pkt.time = time;
-    pkt.rawOff = l4end;
-    pkt.rawEnd = l4end;
-    s.pkt = this.pkt;
+    let pkt: Packet;
+    if (badChecksum) {
+      // Checksum offload on the capturing sender: summarised all the same, as a fresh packet carrying
+      // the IPv4 dissector's note.
+      pkt = { frame: f, time, layers: NO_LAYERS, problems: [], rawOff: l4end, rawEnd: l4end, rawOf: '' };
+      problem(pkt, 'ipv4', 'ipv4.bad-checksum', 'unusual', 'note', ipOff + 10, BAD_CHECKSUM);
+    } else {
+      // One packet object, reused: fast-path packets are valid until the next frame (analyzers keep
+      // evidence as numbers, never packets), so the hot path allocates nothing.
+      pkt = this.pkt;
+      const p = pkt as { frame: Frame; time: number; rawOff: number; rawEnd: number };
+      p.frame = f;
+      p.time = time;
+      p.rawOff = l4end;
+      p.rawEnd = l4end;
+    }
+    s.pkt = pkt;
     s.time = time;
     s.length = f.origLen;
     s.ethSrc = ethSrc;
@@ -177,54 +185,6 @@ export class FastPath {
       s.ip6SrcOff = l4 - 32;
       s.ip6DstOff = l4 - 16;
     } else s.ip6Buf = null;
-    s.ttl = ttl;
-    s.proto = proto;
-    s.fragment = fragment;
-    s.sport = sport;
-    s.dport = dport;
-    s.lacp = null;
-    s.marker = null;
-    s.arp = null;
-    this.fast++;
-    return this.pkt;
-  }
-
-  /**
-   * A plain frame whose IPv4 header checksum does not verify (checksum offload on the capturing
-   * sender): summarised all the same, as a fresh packet carrying the IPv4 dissector's note.
-   */
-  private withProblem(
-    f: Frame,
-    s: PacketSummary,
-    time: number,
-    ipOff: number,
-    l4end: number,
-    ethSrc: number,
-    ethDst: number,
-    type: number,
-    vlan: number,
-    ipSrc: number,
-    ipDst: number,
-    ttl: number,
-    proto: number,
-    fragment: boolean,
-    sport: number,
-    dport: number,
-  ): Packet {
-    const pkt: Packet = { frame: f, time, layers: NO_LAYERS, problems: [], rawOff: l4end, rawEnd: l4end, rawOf: '' };
-    problem(pkt, 'ipv4', 'ipv4.bad-checksum', 'unusual', 'note', ipOff + 10, BAD_CHECKSUM);
-    s.pkt = pkt;
-    s.time = time;
-    s.length = f.origLen;
-    s.ethSrc = ethSrc;
-    s.ethDst = ethDst;
-    s.etherType = type;
-    s.vlan = vlan;
-    s.packetType = -1;
-    s.ipVersion = 4;
-    s.ipSrc = ipSrc;
-    s.ipDst = ipDst;
-    s.ip6Buf = null;
     s.ttl = ttl;
     s.proto = proto;
     s.fragment = fragment;

@@ -53,16 +53,12 @@ export class Reorder {
         out.push(f);
         return;
       }
-      const l = f.lease;
-      if (l) l.pins++;
       ring[this.head] = f;
       this.size = 1;
     } else {
       let i = (this.head + this.size - 1) & mask;
       const t = ring[i]!;
       if (f.sec > t.sec || (f.sec === t.sec && f.nsec >= t.nsec)) {
-        const l = f.lease;
-        if (l) l.pins++;
         ring[(i + 1) & mask] = f;
         this.size++;
       } else if (this.emitted && (f.sec < this.lastSec || (f.sec === this.lastSec && f.nsec < this.lastNsec))) {
@@ -70,8 +66,6 @@ export class Reorder {
         out.push(f);
         return;
       } else {
-        const l = f.lease;
-        if (l) l.pins++;
         // Insertion from the tail: shift later frames one place on.
         this.reordered++;
         let moved = 0;
@@ -89,6 +83,9 @@ export class Reorder {
         if (moved > this.maxDisplacement) this.maxDisplacement = moved;
       }
     }
+    // Held now (late frames returned above): pinned before shift() may hand it straight on.
+    const l = f.lease;
+    if (l) l.pins++;
     if (this.size > this.window) this.shift(out);
   }
 

@@ -29,13 +29,7 @@ declare module './core.js' {
 
 const HEADER = 8;
 
-/** True when the layer below (the last one decoded) is an IPv4/IPv6 fragment: the datagram is incomplete. */
-export function parentIsFragment(pkt: Packet): boolean {
-  const ls = pkt.layers;
-  return isFragment(ls.length > 0 ? ls[ls.length - 1]! : null);
-}
-
-/** True when `p` is an IPv4/IPv6 layer of a fragment. */
+/** True when `p` (the layer below UDP) is an IPv4/IPv6 fragment: the datagram is incomplete. */
 function isFragment(p: LayerMeta | null): boolean {
   if (p === null) return false;
   if (p.layer === 'ipv4') return isIpv4Fragment(p as Ipv4Layer);

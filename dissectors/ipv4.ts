@@ -143,7 +143,7 @@ const MIN_HEADER = 20;
  * sum of all its words is 0xffff)? The same verdict as inetFold(inetSum(...)) === 0, written for the hot
  * path: the 20 fixed bytes unrolled, the sum (< 2^21 for 30 words) folded twice in int32 arithmetic.
  */
-function headerChecksumOk(b: Uint8Array, off: number, hlen: number): boolean {
+export function headerChecksumOk(b: Uint8Array, off: number, hlen: number): boolean {
   let s =
     ((b[off]! << 8) | b[off + 1]!) +
     ((b[off + 2]! << 8) | b[off + 3]!) +

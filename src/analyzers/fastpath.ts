@@ -7,6 +7,7 @@
 // dissectors' own (dissectors/ethernet.ts, vlan.ts, ipv4.ts, ipv6.ts, tcp.ts, udp.ts) exactly.
 import type { Frame } from '../capture/frame.js';
 import { type LayerMeta, type Packet, type Problem, problem } from '../../dissectors/core.js';
+import { headerChecksumOk } from '../../dissectors/ipv4.js';
 import type { Registry } from '../../dissectors/registry.js';
 import type { TableName } from '../../dissectors/core.js';
 import type { PacketSummary } from './summary.js';
@@ -103,11 +104,8 @@ export class FastPath {
       const w2 = dv.getUint32(o + 8);
       ipSrc = dv.getUint32(o + 12);
       ipDst = dv.getUint32(o + 16);
-      // Header checksum (the dissector notes a bad one): ones' complement sum of the 16-bit words.
-      let sum = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (ipSrc >>> 16) + (ipSrc & 0xffff) + (ipDst >>> 16) + (ipDst & 0xffff);
-      for (let i = o + 20; i < o + hlen; i += 2) sum += dv.getUint16(i);
-      while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-      badChecksum = sum !== 0xffff;
+      // Header checksum: the dissector's own check (it notes a bad one).
+      badChecksum = !headerChecksumOk(b, o, hlen);
       ipVersion = 4;
       proto = w2 >>> 16 & 0xff;
       ttl = w2 >>> 24;

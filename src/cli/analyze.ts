@@ -58,34 +58,16 @@ export async function analyzeFiles(files: readonly string[], settings: PipelineS
   try {
     feed.inputs.forEach((m, i) => p.setInput(i, { file: m.file, format: m.format }));
     const out: Frame[] = [];
-    // Arrival order per input, counted before the reorder stage (merging keeps each input's own order).
-    // With one input the reorder stage sees exactly that order and counts the same frames (those
-    // earlier than some frame before them) as reordered or late: no per-frame bookkeeping here then.
-    const single = feed.inputs.length === 1;
-    const maxSec: number[] = [];
-    const maxNsec: number[] = [];
-    const late: number[] = [];
     for await (const batch of feed.batches()) {
       out.length = 0;
-      if (single) for (let i = 0; i < batch.length; i++) reorder.push(batch[i]!, out);
-      else
-        for (let i = 0; i < batch.length; i++) {
-          const f = batch[i]!;
-          const k = f.iface.input;
-          const ms = maxSec[k];
-          if (ms === undefined || f.sec > ms || (f.sec === ms && f.nsec >= maxNsec[k]!)) {
-            maxSec[k] = f.sec;
-            maxNsec[k] = f.nsec;
-          } else late[k] = (late[k] ?? 0) + 1;
-          reorder.push(f, out);
-        }
+      for (let i = 0; i < batch.length; i++) reorder.push(batch[i]!, out);
       for (let i = 0; i < out.length; i++) p.feed(out[i]!);
     }
     out.length = 0;
     reorder.flush(out);
     for (let i = 0; i < out.length; i++) p.feed(out[i]!);
-    if (single) p.setOutOfOrder(0, reorder.outOfOrder);
-    else feed.inputs.forEach((_, i) => p.setOutOfOrder(i, late[i] ?? 0));
+    // Arrival order per input, as each reader delivered it (before merging and reordering).
+    feed.inputs.forEach((m, i) => p.setOutOfOrder(i, m.outOfOrder));
     for (const pr of feed.problems) {
       p.inputError(
         feed.inputs.findIndex((m) => m.file === pr.file),

@@ -313,6 +313,8 @@ export interface InputMeta {
   sectionInfo: readonly PcapngSection[];
   /** Interfaces seen so far (complete once the input has been read). */
   interfaces: InterfaceInfo[];
+  /** Frames so far that arrived earlier than some frame before them in this input. */
+  outOfOrder: number;
 }
 
 /** A reading problem that ended one input early (everything before `offset` was delivered). */
@@ -366,6 +368,7 @@ function metaOf(r: CaptureReader): InputMeta {
     sections: r.format === 'pcapng' ? r.sections.length : 1,
     sectionInfo: r.sections,
     interfaces: r.interfaces,
+    outOfOrder: r.outOfOrder,
   };
 }
 

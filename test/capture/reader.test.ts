@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CaptureError } from '../../src/capture/errors.js';
 import { InterfaceTable } from '../../src/capture/interfaces.js';
 import { openCapture } from '../../src/capture/reader.js';
+import { analyzeFiles, pipelineSettings } from '../../src/cli/analyze.js';
 import { block, epb, ethFrame, idb, opt, opt64, pb, pcapFile, pcapParserRecs, readAll, shared, shb, spb, tempDir, timeText, tsharkFields } from './helpers.js';
 
 const SHARED = ['LACP.pcap', 'slow-ossp.pcap', 'vrrp.pcap', '802.1ad_QinQ.pcap', 'arp-oobr.pcap', 'arp-too-long-tha.pcap', 'vrrp-vrrp_print-oobr.pcap', 'vrrp-vrrp_print-oobr-2.pcap'];
@@ -22,6 +23,31 @@ describe('classic pcap', () => {
     const { recs } = await readAll(shared(name));
     const ts = tsharkFields(shared(name));
     expect(recs.map((r) => [r.time, r.origLen, r.caplen])).toEqual(ts.map((t) => [t.time, t.len, t.caplen]));
+  });
+
+  it('counts the frames that arrive earlier than a frame before them, across chunks (equal times are in order)', async () => {
+    const times = [[5, 0], [3, 0], [7, 10], [6, 999], [7, 10], [7, 9], [1, 0], [8, 0]];
+    const file = tmp.file('order.pcap');
+    writeFileSync(file, pcapFile(true, false, 1, times.map(([sec, sub], i) => ({ sec: sec!, sub: sub!, data: ethFrame(60, i) }))));
+    for (const chunkSize of [64, 100, 4096]) {
+      const { reader } = await readAll(file, { chunkSize });
+      expect([chunkSize, reader.outOfOrder]).toEqual([chunkSize, 4]); // 3, 6.000999, 7.000009 and 1
+    }
+  });
+
+  it('keeps that count per input when analyze merges several inputs', async () => {
+    const write = (name: string, secs: number[]) => {
+      const f = tmp.file(name);
+      writeFileSync(f, pcapFile(true, false, 1, secs.map((sec, i) => ({ sec, sub: 0, data: ethFrame(60, i) }))));
+      return f;
+    };
+    const a = write('a.pcap', [10, 12, 11, 13, 9]);
+    const b = write('b.pcap', [10.5, 11.5, 12.5].map(Math.floor));
+    const r = await analyzeFiles([a, b], pipelineSettings({}));
+    expect(r.inputs.map((i) => [i.packets, i.outOfOrder])).toEqual([
+      [5, 2],
+      [3, 0],
+    ]);
   });
 
   it('names the single interface after the file and numbers frames from 1', async () => {

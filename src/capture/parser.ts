@@ -19,6 +19,8 @@ export interface RecordParser {
   parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null): number;
   /** Bytes after the chunk's end that belong to a skipped block and must be discarded. */
   skip: number;
+  /** Frames delivered with a time earlier than some frame before them in this input (arrival order). */
+  outOfOrder: number;
   /** Why reading must stop (set by parse or by skip/truncated below). */
   problem: ReadProblem | null;
   /** The problem for input ending inside the record at `b[p .. end)` (stream offset `base + p`). */

@@ -54,6 +54,10 @@ export class PcapParser implements RecordParser {
   problem: ReadProblem | null = null;
   /** Frames numbered so far (the next frame is `count + 1`). */
   count = 0;
+  outOfOrder = 0;
+  /** Latest time delivered so far (for outOfOrder). */
+  private lastSec = -Infinity;
+  private lastNsec = 0;
   private readonly limit: number;
   private readonly le: boolean;
   private readonly subMul: number;
@@ -71,28 +75,26 @@ export class PcapParser implements RecordParser {
   }
 
   parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null): number {
+    // One bounds-checked 32-bit load per field: the optimized loop spent about 150 instructions a
+    // record on byte-by-byte reads, each with its own bounds and overflow checks.
+    const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const iface = this.iface;
     const le = this.le;
     const subMul = this.subMul;
     const limit = this.limit;
     const sll2 = this.sll2;
+    // Locals, not module bindings: those are reloaded and checked for initialization on every use.
+    const make = newFrame;
+    const recLen = PCAP_RECORD_LEN;
     let n = this.count;
-    while (end - p >= PCAP_RECORD_LEN) {
-      let sec: number;
-      let sub: number;
-      let caplen: number;
-      let origLen: number;
-      if (le) {
-        sec = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-        sub = (b[p + 4]! | (b[p + 5]! << 8) | (b[p + 6]! << 16) | (b[p + 7]! << 24)) >>> 0;
-        caplen = (b[p + 8]! | (b[p + 9]! << 8) | (b[p + 10]! << 16) | (b[p + 11]! << 24)) >>> 0;
-        origLen = (b[p + 12]! | (b[p + 13]! << 8) | (b[p + 14]! << 16) | (b[p + 15]! << 24)) >>> 0;
-      } else {
-        sec = rd32be(b, p);
-        sub = rd32be(b, p + 4);
-        caplen = rd32be(b, p + 8);
-        origLen = rd32be(b, p + 12);
-      }
+    let lastSec = this.lastSec;
+    let lastNsec = this.lastNsec;
+    let late = 0;
+    while (end - p >= recLen) {
+      let sec = dv.getUint32(p, le);
+      const sub = dv.getUint32(p + 4, le);
+      const caplen = dv.getUint32(p + 8, le);
+      const origLen = dv.getUint32(p + 12, le);
       if (caplen > limit) {
         this.problem = readProblem(
           this.file,
@@ -102,7 +104,7 @@ export class PcapParser implements RecordParser {
         );
         break;
       }
-      const data = p + PCAP_RECORD_LEN;
+      const data = p + recLen;
       if (end - data < caplen) break;
       let nsec = sub * subMul;
       if (nsec >= 1000000000) {
@@ -110,10 +112,17 @@ export class PcapParser implements RecordParser {
         sec += Math.floor(nsec / 1000000000);
         nsec %= 1000000000;
       }
-      out.push(newFrame(b, data, caplen, origLen, sec, nsec, iface, ++n, base + p, sll2 && caplen >= 8 ? rd32be(b, data + 4) : -1, lease));
+      if (sec > lastSec || (sec === lastSec && nsec >= lastNsec)) {
+        lastSec = sec;
+        lastNsec = nsec;
+      } else late++;
+      out.push(make(b, data, caplen, origLen, sec, nsec, iface, ++n, base + p, sll2 && caplen >= 8 ? dv.getUint32(data + 4, false) : -1, lease));
       p = data + caplen;
     }
     this.count = n;
+    this.lastSec = lastSec;
+    this.lastNsec = lastNsec;
+    this.outOfOrder += late;
     return p;
   }
 

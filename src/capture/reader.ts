@@ -85,10 +85,9 @@ export class CaptureReader {
   /** Frames delivered so far. */
   frames = 0;
   /** Frames delivered with a time earlier than some frame before them in this input (arrival order). */
-  outOfOrder = 0;
-  /** Latest time delivered so far (for outOfOrder). */
-  private maxSec = -Infinity;
-  private maxNsec = 0;
+  get outOfOrder(): number {
+    return this.parser === null ? 0 : this.parser.outOfOrder;
+  }
   /** Chunks read into a reused buffer (recycle mode). */
   pooledFetches = 0;
 
@@ -289,30 +288,12 @@ export class CaptureReader {
       if (parser.problem !== null) this.stop(parser.problem);
       if (out.length > 0) {
         this.frames += out.length;
-        this.countOutOfOrder(out);
         return out;
       }
       if (this.done) break;
       await this.advance(parser);
     }
     return null;
-  }
-
-  /** Count the frames of a new batch that are earlier than the latest frame before them. */
-  private countOutOfOrder(out: readonly Frame[]): void {
-    let ms = this.maxSec;
-    let mn = this.maxNsec;
-    let late = 0;
-    for (let i = 0; i < out.length; i++) {
-      const f = out[i]!;
-      if (f.sec > ms || (f.sec === ms && f.nsec >= mn)) {
-        ms = f.sec;
-        mn = f.nsec;
-      } else late++;
-    }
-    this.maxSec = ms;
-    this.maxNsec = mn;
-    this.outOfOrder += late;
   }
 
   /**

@@ -172,6 +172,28 @@ describe('pcapng', () => {
     }
   });
 
+  it.each([true, false])('counts late frames across Enhanced, obsolete and Simple Packet Blocks (little-endian %s)', async (le) => {
+    const us = (sec: number) => BigInt(sec) * 1000000n;
+    const f = tmp.file(`order-${le}.pcapng`);
+    writeFileSync(
+      f,
+      Buffer.concat([
+        shb(le),
+        idb(le, 1, 65535),
+        epb(le, 0, us(10), data[0]!),
+        epb(le, 0, us(5), data[0]!), // late
+        pb(le, 0, us(20), data[0]!), // in order: the latest time is now 20
+        epb(le, 0, us(15), data[0]!), // late only because of the Packet Block before it
+        spb(le, data[3]!), // no timestamp (0): late
+        epb(le, 0, us(21), data[0]!),
+      ]),
+    );
+    for (const chunkSize of [undefined, 64, 100]) {
+      const { frames, reader } = await readAll(f, { chunkSize });
+      expect([chunkSize, frames.length, reader.outOfOrder]).toEqual([chunkSize, 6, 3]);
+    }
+  });
+
   it('agrees with tshark on times (ns), lengths and interface names, both byte orders', async () => {
     for (const le of [true, false]) {
       const f = tmp.file(`ts-${le}.pcapng`);

@@ -11,12 +11,12 @@ export const MAX_BLOCK = 16 << 20;
 /** A format's record loop. Synchronous: the reader supplies chunks and handles the ends. */
 export interface RecordParser {
   /**
-   * Turn the whole records in `b[p .. end)` into frames appended to `out` and return the offset of
-   * the first byte not consumed. `b[0]` is at offset `base` of the (decompressed) input; `lease` is
-   * `b`'s pin counter, given to every frame (null when `b` is never reused).
+   * Turn the whole records in `b[p .. end)`, `max` frames at most, into frames appended to `out` and
+   * return the offset of the first byte not consumed. `b[0]` is at offset `base` of the (decompressed)
+   * input; `lease` is `b`'s pin counter, given to every frame (null when `b` is never reused).
    * Stops early when a record contradicts itself: `problem` is then set.
    */
-  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null): number;
+  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null, max: number): number;
   /** Bytes after the chunk's end that belong to a skipped block and must be discarded. */
   skip: number;
   /** Frames delivered with a time earlier than some frame before them in this input (arrival order). */

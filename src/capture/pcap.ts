@@ -74,7 +74,7 @@ export class PcapParser implements RecordParser {
     this.sll2 = h.linkType === LinkType.LINUX_SLL2;
   }
 
-  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null): number {
+  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null, max: number): number {
     // One bounds-checked 32-bit load per field: the optimized loop spent about 150 instructions a
     // record on byte-by-byte reads, each with its own bounds and overflow checks.
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -87,10 +87,11 @@ export class PcapParser implements RecordParser {
     const make = newFrame;
     const recLen = PCAP_RECORD_LEN;
     let n = this.count;
+    const stop = n + max;
     let lastSec = this.lastSec;
     let lastNsec = this.lastNsec;
     let late = 0;
-    while (end - p >= recLen) {
+    while (end - p >= recLen && n < stop) {
       let sec = dv.getUint32(p, le);
       const sub = dv.getUint32(p + 4, le);
       const caplen = dv.getUint32(p + 8, le);

@@ -113,17 +113,18 @@ export class PcapngParser implements RecordParser {
     private readonly baseName: string,
   ) {}
 
-  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null): number {
+  parse(b: Uint8Array, p: number, end: number, base: number, out: Frame[], lease: Lease | null, max: number): number {
     // One bounds-checked 32-bit load per field (byte-by-byte reads cost far more in the optimized loop).
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const make = newFrame;
     let le = this.le;
     let ifs = this.ifs;
     let n = this.count;
+    const stop = n + max;
     let lastSec = this.lastSec;
     let lastNsec = this.lastNsec;
     let late = 0;
-    while (end - p >= 12) {
+    while (end - p >= 12 && n < stop) {
       const type = dv.getUint32(p, le);
       if (type === BlockType.EPB) {
         const blen = dv.getUint32(p + 4, le);

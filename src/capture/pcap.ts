@@ -79,7 +79,7 @@ export class PcapParser implements RecordParser {
     // record on byte-by-byte reads, each with its own bounds and overflow checks.
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const iface = this.iface;
-    const le = this.le;
+    const le = this.le === true; // a known boolean: no generic truthiness test in the loop
     const subMul = this.subMul;
     const limit = this.limit;
     const sll2 = this.sll2;

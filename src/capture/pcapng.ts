@@ -117,7 +117,7 @@ export class PcapngParser implements RecordParser {
     // One bounds-checked 32-bit load per field (byte-by-byte reads cost far more in the optimized loop).
     const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     const make = newFrame;
-    let le = this.le;
+    let le = this.le === true; // a known boolean: no generic truthiness test in the loop
     let ifs = this.ifs;
     let n = this.count;
     const stop = n + max;
@@ -200,7 +200,7 @@ export class PcapngParser implements RecordParser {
       lastNsec = this.lastNsec;
       if (q < 0 || this.problem !== null) break;
       p = q;
-      le = this.le;
+      le = this.le === true;
       ifs = this.ifs;
       if (this.skip > 0) break;
     }

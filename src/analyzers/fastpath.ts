@@ -24,6 +24,17 @@ const BAD_CHECKSUM = 'ipv4: header checksum does not verify (common in captures 
 const IPV6_EXT = new Uint8Array(256);
 for (const nh of [0, 43, 44, 51, 59, 60, 135, 139, 140]) IPV6_EXT[nh] = 1;
 
+/**
+ * Does a 20-byte IPv4 header given as its five big-endian 32-bit words verify (RFC 1071: the
+ * one's-complement sum of its 16-bit words is 0xffff)? The same verdict as headerChecksumOk.
+ */
+export function wordsChecksumOk(w0: number, w1: number, w2: number, w3: number, w4: number): boolean {
+  let s = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff) + (w4 >>> 16) + (w4 & 0xffff);
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return s === 0xffff;
+}
+
 /** Which keys of a dispatch table have a dissector (read once from the registry). */
 function keysOf(reg: Registry, table: TableName, size: number): Uint8Array {
   const out = new Uint8Array(size);
@@ -104,8 +115,10 @@ export class FastPath {
       const w2 = dv.getUint32(o + 8);
       ipSrc = dv.getUint32(o + 12);
       ipDst = dv.getUint32(o + 16);
-      // Header checksum: the dissector's own check (it notes a bad one).
-      badChecksum = !headerChecksumOk(b, o, hlen);
+      // Header checksum (the dissector notes a bad one). A header without options is the five words
+      // just read: summed here, their 16-bit halves cost a fraction of the dissector's byte-wise
+      // headerChecksumOk (about 330 instructions a frame); options go to that function.
+      badChecksum = hlen === 20 ? !wordsChecksumOk(w0, w1, w2, ipSrc, ipDst) : !headerChecksumOk(b, o, hlen);
       ipVersion = 4;
       proto = w2 >>> 16 & 0xff;
       ttl = w2 >>> 24;

@@ -14,7 +14,7 @@ import { renderJson } from '../report/json.js';
 import { type SectionName, renderTables } from '../report/table.js';
 import { CliError, ExitCode, Output, action, applyDecodeAs, collect, intOption, openInputs, setExitCode } from './common.js';
 import { commonOptions } from './one-analyzer.js';
-import type { Frame } from '../capture/frame.js';
+import { newBatch } from '../capture/frame.js';
 import { Reorder } from '../capture/reorder.js';
 
 /** What a run of analyze / lacp / distribution is told on the command line. */
@@ -57,10 +57,10 @@ export async function analyzeFiles(files: readonly string[], settings: PipelineS
   const reorder = new Reorder(settings.reorderWindow);
   try {
     feed.inputs.forEach((m, i) => p.setInput(i, { file: m.file, format: m.format }));
-    const out: Frame[] = [];
+    const out = newBatch();
     for await (const batch of feed.batches()) {
       out.length = 0;
-      for (let i = 0; i < batch.length; i++) reorder.push(batch[i]!, out);
+      reorder.process(batch, out);
       for (let i = 0; i < out.length; i++) p.feed(out[i]!);
     }
     out.length = 0;

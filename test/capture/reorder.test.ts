@@ -84,3 +84,65 @@ describe('reorder', () => {
     expect(got).toEqual([1, 2, 3, 4]);
   });
 });
+
+describe('reorder, batch at a time', () => {
+  /** Frames with times from `ts`, their bytes in chunks of `per` frames, each chunk with its lease. */
+  function framesOf(ts: readonly number[], per: number): Frame[] {
+    let lease: { pins: number } = { pins: 0 };
+    return ts.map((t, i) => {
+      if (i % per === 0) lease = { pins: 0 };
+      return { ...fr(t, i + 1), lease };
+    });
+  }
+  const state = (r: Reorder) => [r.reordered, r.late, r.maxDisplacement, r.outOfOrder, r.pending];
+
+  it('gives what pushing each frame gives: order, counters and pins after every batch', () => {
+    fc.assert(
+      fc.property(
+        // Mostly ascending times with ties, steps back (reordered or late) and jumps.
+        fc.array(fc.oneof({ weight: 6, arbitrary: fc.integer({ min: 0, max: 3 }) }, { weight: 1, arbitrary: fc.integer({ min: -40, max: -1 }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 2_000_000_000 }) }), { maxLength: 300 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 1, maxLength: 20 }),
+        fc.integer({ min: 1, max: 30 }),
+        (steps, w, cuts, per) => {
+          let t = 1_000_000_000;
+          const ts = steps.map((d) => (t = Math.max(0, t + d)));
+          const a = framesOf(ts, per);
+          const b = framesOf(ts, per);
+          const ra = new Reorder(w);
+          const rb = new Reorder(w);
+          const outA: Frame[] = [];
+          const outB: Frame[] = [];
+          let i = 0;
+          for (let c = 0; i < ts.length; c++) {
+            const end = Math.min(ts.length, i + cuts[c % cuts.length]!);
+            for (let k = i; k < end; k++) ra.push(a[k]!, outA);
+            const got = rb.process(b.slice(i, end), outB);
+            expect(got).toBe(outB);
+            rb.process([], outB);
+            i = end;
+            expect(outB.map((f) => f.index)).toEqual(outA.map((f) => f.index));
+            expect(state(rb)).toEqual(state(ra));
+            expect(b.map((f) => f.lease!.pins)).toEqual(a.map((f) => f.lease!.pins));
+          }
+          ra.flush(outA);
+          rb.flush(outB);
+          expect(outB.map((f) => f.index)).toEqual(outA.map((f) => f.index));
+          expect(b.every((f) => f.lease!.pins === 0)).toBe(true);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('takes an in-order batch longer than the window straight through, pinning only what it holds', () => {
+    const r = new Reorder(3);
+    const fs = framesOf([1, 2, 3, 4, 5, 6, 7, 8], 4);
+    const out = r.process(fs.slice(0, 2));
+    expect(out).toEqual([]);
+    r.process(fs.slice(2), out);
+    expect(out.map((f) => f.index)).toEqual([1, 2, 3, 4, 5]);
+    expect([fs[0]!.lease!.pins, fs[7]!.lease!.pins]).toEqual([0, 3]);
+    expect(r.pending).toBe(3);
+  });
+});

@@ -168,6 +168,13 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
    * same value is reused instead of being made again at every heartbeat and tick (strings, arrays).
    */
   private known = 0;
+  /**
+   * What ARP news can change a decision: the IPv4 ends of the routes (arpOwner is asked for them)
+   * and every destination MAC a route was sent to (arpAddressOf). Other ARP mappings (nearly all
+   * of them on a busy network) leave every decision standing.
+   */
+  private readonly routeIps = new Set<number>();
+  private readonly routeMacs = new Set<number>();
 
   private readonly sum: PacketSummary;
 
@@ -266,14 +273,15 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
 
   private onArp(a: ArpView): void {
     if (a.hlen !== 6 || a.plen !== 4 || a.spa === 0 || a.kind === 'probe' || a.kind.startsWith('rarp')) return;
-    // Only a new or changed mapping invalidates the routes' subnet decisions (ARP repeats itself).
+    // Only a new or changed mapping that a route's decision reads invalidates the decisions (ARP
+    // repeats itself, and most of it is about hosts that send no heartbeats).
     if ((this.arpOwner.size < MAX_ARP || this.arpOwner.has(a.spa)) && this.arpOwner.get(a.spa) !== a.sha) {
       this.arpOwner.set(a.spa, a.sha);
-      this.known++;
+      if (this.routeIps.has(a.spa)) this.known++;
     }
     if ((this.macAddr.size < MAX_ARP || this.macAddr.has(a.sha)) && this.macAddr.get(a.sha) !== a.spa) {
       this.macAddr.set(a.sha, a.spa);
-      this.known++;
+      if (this.routeMacs.has(a.sha)) this.known++;
     }
   }
 
@@ -326,6 +334,10 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
       const [aB, bB] = ab ? [bytesOf(src, true), bytesOf(dst, false)] : [bytesOf(dst, false), bytesOf(src, true)];
       r = new Route(key, proto, aT, bT, aB, bB, iface.name, iface.id, link);
       this.routes.set(key, r);
+      if (ip4 !== undefined) {
+        this.routeIps.add(ip4.src);
+        this.routeIps.add(ip4.dst);
+      }
     }
     const di: 0 | 1 = ab ? 0 : 1;
     const d = r.dirs[di];
@@ -338,6 +350,7 @@ export class HeartbeatAnalyzer implements Analyzer<HeartbeatSection> {
     if (eth !== undefined) {
       if (d.dstMac !== eth.dst) {
         d.dstMac = eth.dst;
+        this.routeMacs.add(eth.dst);
         this.known++;
       }
       let bySrc = this.dstBehind.get(eth.dst);

@@ -76,6 +76,24 @@ export function newPacket(frame: Frame, time: number, layers: LayerMeta[] = []):
   return { frame, time, layers, problems: NO_PROBLEMS, rawOff: 0, rawEnd: 0, rawOf: '' };
 }
 
+/**
+ * Make `pkt` what newPacket(frame, time) gives, keeping its objects: no layers (its array emptied in
+ * place), no problems, no raw bytes. For the registry's Decoder, which fills one packet per frame.
+ */
+export function resetPacket(pkt: Packet, frame: Frame, time: number): void {
+  const p = pkt as { frame: Frame; time: number };
+  p.frame = frame;
+  p.time = time;
+  // pop() rather than `length = 0`: V8 drops the backing store on a zero length, and the next
+  // push() would allocate a new one (17 slots) for every packet.
+  const ls = pkt.layers;
+  while (ls.length > 0) ls.pop();
+  pkt.problems = NO_PROBLEMS;
+  pkt.rawOff = 0;
+  pkt.rawEnd = 0;
+  pkt.rawOf = '';
+}
+
 /** Attach a problem to a packet (allocates the list on first use). */
 export function addProblem(pkt: Packet, p: Problem): void {
   if (pkt.problems === NO_PROBLEMS) pkt.problems = [p];

@@ -104,26 +104,8 @@ export const ethernet: Dissector<EthLayer, EthFields> = {
   child: { table: 'ethertype', field: 'type' },
 
   decode(buf: Uint8Array, off: number, end: number, pkt: Packet): EthLayer | null {
-    if (end - off < ETH_HEADER_LEN) {
-      shortLayer(pkt, 'eth', off, ETH_HEADER_LEN, end - off);
-      return null;
-    }
-    const type = (buf[off + 12]! << 8) | buf[off + 13]!;
-    const l: EthLayer = {
-      layer: 'eth',
-      off,
-      len: ETH_HEADER_LEN,
-      payloadOff: off + ETH_HEADER_LEN,
-      payloadEnd: end,
-      nextTable: 'ethertype',
-      nextKey: type,
-      nextKey2: -1,
-      dst: mac48(buf, off),
-      src: mac48(buf, off + 6),
-      type,
-    };
-    if (type <= ETH_MAX_LENGTH) lengthPayload(l, type, end, pkt);
-    return l;
+    const l = newEthLayer();
+    return decodeEthInto(buf, off, end, pkt, l) ? l : null;
   },
 
   encode(f: EthFields, payload?: Uint8Array): Uint8Array {
@@ -140,6 +122,38 @@ export const ethernet: Dissector<EthLayer, EthFields> = {
     return `${macText(l.src)} > ${macText(l.dst)}, ${t}`;
   },
 };
+
+/**
+ * A blank Ethernet layer: the one literal every EthLayer is made from (decode, and the registry's
+ * Decoder slots), so they all share one hidden class.
+ */
+export function newEthLayer(): EthLayer {
+  return { layer: 'eth', off: 0, len: 0, payloadOff: 0, payloadEnd: 0, nextTable: null, nextKey: -1, nextKey2: -1, dst: 0, src: 0, type: 0 };
+}
+
+/**
+ * ethernet.decode into an existing layer `l` (every field written, nothing of its last use survives);
+ * false, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
+ */
+export function decodeEthInto(buf: Uint8Array, off: number, end: number, pkt: Packet, l: EthLayer): boolean {
+  if (end - off < ETH_HEADER_LEN) {
+    shortLayer(pkt, 'eth', off, ETH_HEADER_LEN, end - off);
+    return false;
+  }
+  const type = (buf[off + 12]! << 8) | buf[off + 13]!;
+  l.off = off;
+  l.len = ETH_HEADER_LEN;
+  l.payloadOff = off + ETH_HEADER_LEN;
+  l.payloadEnd = end;
+  l.nextTable = 'ethertype';
+  l.nextKey = type;
+  l.nextKey2 = -1;
+  l.dst = mac48(buf, off);
+  l.src = mac48(buf, off + 6);
+  l.type = type;
+  if (type <= ETH_MAX_LENGTH) lengthPayload(l, type, end, pkt);
+  return true;
+}
 
 /**
  * An 802.3 length (type/length ≤ 1500) bounds the LLC payload; the rest of the frame is padding or a

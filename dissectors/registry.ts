@@ -2,13 +2,13 @@
 // shared by every parent, overridable from the command line (--decode-as udp.port=4000:mscs).
 import type { Frame } from '../src/capture/frame.js';
 import { frameTime } from '../src/capture/frame.js';
-import { type Dissector, type LayerMeta, type Packet, type TableName, addProblem, newPacket } from './core.js';
-import { type EthLayer, ethernet } from './ethernet.js';
-import { type Ipv4Layer, ipv4 } from './ipv4.js';
-import { type Ipv6Layer, ipv6 } from './ipv6.js';
-import { tcp } from './tcp.js';
-import { decodeUdp, udp } from './udp.js';
-import { type VlanLayer, vlan } from './vlan.js';
+import { type Dissector, type LayerMeta, type Packet, type TableName, addProblem, newPacket, resetPacket } from './core.js';
+import { type EthLayer, decodeEthInto, ethernet, newEthLayer } from './ethernet.js';
+import { type Ipv4Layer, decodeIpv4Into, ipv4, newIpv4Layer } from './ipv4.js';
+import { type Ipv6Layer, decodeIpv6Into, ipv6, newIpv6Layer } from './ipv6.js';
+import { type TcpLayer, decodeTcpInto, newTcpLayer, tcp } from './tcp.js';
+import { type UdpLayer, decodeUdp, decodeUdpInto, newUdpLayer, udp } from './udp.js';
+import { type VlanLayer, decodeVlanInto, newVlanLayer, vlan } from './vlan.js';
 
 /** Deepest layer stack decoded (a hostile frame of 4-byte VLAN tags cannot loop us forever). */
 const MAX_LAYERS = 32;
@@ -45,6 +45,37 @@ const decodeAsAliases: Readonly<Record<string, string>> = { heartbeat: 'mscs', c
 
 /** Every dispatch table (TableName), for checking --decode-as rules. */
 export const TABLE_NAMES: readonly TableName[] = ['linktype', 'ethertype', 'llc.sap', 'slow.subtype', 'ip.proto', 'udp.port', 'tcp.port', 'sll.proto'];
+
+/**
+ * A decoder that reuses its objects (gopacket's DecodingLayerParser), for consumers that look at a
+ * packet and forget it: `decode(frame)` gives the same packet as Registry.dissect(frame) — same
+ * layers, fields, problems and raw bytes — but in ONE Packet object, ONE layers array and one
+ * pre-made layer object per fast-path layer (Ethernet, two 802.1Q tags, IPv4, IPv6, TCP, UDP),
+ * filled in place.
+ *
+ * !!! The packet returned, its layers array and those layer objects are valid ONLY UNTIL THIS
+ * DECODER'S NEXT decode() CALL, which overwrites them. Whatever must outlive it is copied first
+ * (fields, not the layer objects); anything that keeps packets uses Registry.dissect. !!!
+ *
+ * Layers the fast path does not handle (ARP, slow protocols, heartbeats, a claimed port, a
+ * decodeAs() override, SLL, ...) are fresh objects, exactly as dissect() makes them, pushed onto
+ * the reused array; problems are a fresh array on a packet that has any.
+ */
+export interface Decoder {
+  decode(frame: Frame): Packet;
+}
+
+/** The objects one Decoder fills: its packet (made on the first frame) and one layer per fast-path slot. */
+class DecoderSlots {
+  pkt: Packet | null = null;
+  readonly eth: EthLayer = newEthLayer();
+  readonly vlan1: VlanLayer = newVlanLayer();
+  readonly vlan2: VlanLayer = newVlanLayer();
+  readonly ipv4: Ipv4Layer = newIpv4Layer();
+  readonly ipv6: Ipv6Layer = newIpv6Layer();
+  readonly tcp: TcpLayer = newTcpLayer();
+  readonly udp: UdpLayer = newUdpLayer();
+}
 
 /** A registry of dissectors in named tables. One default instance is filled by dissectors/index.ts. */
 export class Registry {
@@ -167,6 +198,87 @@ export class Registry {
     // The fast path gives the packet its layers array on every way out (NO_LAYERS is frozen: a miss throws).
     if (lt === 1 && this.fastEth) return this.dissectEthernet(newPacket(frame, frameTime(frame), NO_LAYERS), frame.buf, off, end);
     return this.walk(newPacket(frame, frameTime(frame)), 'linktype', lt, -1, off, end);
+  }
+
+  /** A Decoder over this registry's tables (see Decoder: its packet lives until its next decode). */
+  decoder(): Decoder {
+    const slots = new DecoderSlots();
+    return { decode: (frame: Frame): Packet => this.decodeReusing(slots, frame) };
+  }
+
+  /** Decoder.decode: dissect() into the slots' packet and layers. */
+  private decodeReusing(s: DecoderSlots, frame: Frame): Packet {
+    if (this.fastVersion !== this.version) this.deriveFast();
+    let pkt = s.pkt;
+    if (pkt === null) pkt = s.pkt = newPacket(frame, frameTime(frame));
+    else resetPacket(pkt, frame, frameTime(frame));
+    const off = frame.off;
+    const end = off + frame.caplen;
+    const lt = frame.iface.linkType;
+    if (lt === 1 && this.fastEth) return this.decodeEthernet(pkt, s, frame.buf, off, end);
+    return this.walk(pkt, 'linktype', lt, -1, off, end);
+  }
+
+  /**
+   * dissectEthernet over the slots: the same decoders in the same order, each writing into its slot,
+   * the layers pushed as they come (the reused array already has room for them).
+   */
+  private decodeEthernet(pkt: Packet, s: DecoderSlots, buf: Uint8Array, off: number, end: number): Packet {
+    const ls = pkt.layers;
+    const e = s.eth;
+    if (!decodeEthInto(buf, off, end, pkt, e)) return stopped(pkt, 'eth', off, end);
+    ls.push(e);
+    off = e.payloadOff;
+    end = e.payloadEnd;
+    if (e.nextTable !== 'ethertype') return this.walk(pkt, e.nextTable, e.nextKey, e.nextKey2, off, end);
+    let type = e.nextKey;
+    let kind = this.etherKind[type]!;
+    for (let n = 0; kind === VLAN; n++) {
+      if (n === 2) return this.walk(pkt, 'ethertype', type, -1, off, end);
+      const v = n === 0 ? s.vlan1 : s.vlan2;
+      if (!decodeVlanInto(buf, off, end, pkt, v)) return stopped(pkt, 'vlan', off, end);
+      ls.push(v);
+      off = v.payloadOff;
+      end = v.payloadEnd;
+      if (v.nextTable !== 'ethertype') return this.walk(pkt, v.nextTable, v.nextKey, v.nextKey2, off, end);
+      type = v.nextKey;
+      kind = this.etherKind[type]!;
+    }
+    let ip: Ipv4Layer | Ipv6Layer;
+    if (kind === IPV4) {
+      const ip4 = s.ipv4;
+      if (!decodeIpv4Into(buf, off, end, pkt, ip4)) return stopped(pkt, 'ipv4', off, end);
+      ls.push(ip4);
+      off = ip4.payloadOff;
+      end = ip4.payloadEnd;
+      if (ip4.nextTable === null) return finished(pkt, 'ipv4.payload', off, end);
+      ip = ip4;
+    } else if (kind === IPV6) {
+      const ip6 = s.ipv6;
+      if (!decodeIpv6Into(buf, off, end, pkt, ip6)) return stopped(pkt, 'ipv6', off, end);
+      ls.push(ip6);
+      off = ip6.payloadOff;
+      end = ip6.payloadEnd;
+      if (ip6.nextTable === null) return finished(pkt, 'ipv6.payload', off, end);
+      ip = ip6;
+    } else {
+      return this.walk(pkt, 'ethertype', type, -1, off, end);
+    }
+    const proto = ip.nextKey;
+    const pk = this.protoKind[proto]!;
+    if (pk === TCP) {
+      const t = s.tcp;
+      if (!decodeTcpInto(buf, off, end, pkt, t)) return stopped(pkt, 'tcp', off, end);
+      ls.push(t);
+      return this.ports(pkt, t, 'tcp.port', this.tcpPorts, tcpPortRaw, 'tcp.payload');
+    }
+    if (pk === UDP) {
+      const u = s.udp;
+      if (!decodeUdpInto(buf, off, end, pkt, ip, u)) return stopped(pkt, 'udp', off, end);
+      ls.push(u);
+      return this.ports(pkt, u, 'udp.port', this.udpPorts, udpPortRaw, 'udp.payload');
+    }
+    return this.walk(pkt, 'ip.proto', proto, -1, off, end);
   }
 
   /**

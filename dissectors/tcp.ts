@@ -81,6 +81,83 @@ export function setTcpChecksum(seg: Uint8Array, src: number | Uint8Array, dst: n
   return seg;
 }
 
+/**
+ * A blank TCP layer: the one literal every TcpLayer is made from (decode, and the registry's
+ * Decoder slots), so they all share one hidden class.
+ */
+export function newTcpLayer(): TcpLayer {
+  return {
+    layer: 'tcp',
+    off: 0,
+    len: 0,
+    payloadOff: 0,
+    payloadEnd: 0,
+    nextTable: null,
+    nextKey: -1,
+    nextKey2: -1,
+    srcPort: 0,
+    dstPort: 0,
+    seq: 0,
+    ack: 0,
+    dataOffset: 0,
+    flags: 0,
+    window: 0,
+    checksum: 0,
+    urgentPointer: 0,
+    optionsLen: 0,
+    options: EMPTY_BYTES,
+  };
+}
+
+/**
+ * tcp.decode into an existing layer `l` (every field written, nothing of its last use
+ * survives); false, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
+ */
+export function decodeTcpInto(buf: Uint8Array, off: number, end: number, pkt: Packet, l: TcpLayer): boolean {
+  const have = end - off;
+  if (have < HEADER) {
+    shortLayer(pkt, 'tcp', off, HEADER, have);
+    return false;
+  }
+  const srcPort = u16(buf, off);
+  const dstPort = u16(buf, off + 2);
+  const w = u16(buf, off + 12);
+  const dataOffset = w >>> 12;
+  let hlen = dataOffset * 4;
+  let nextTable: TableName | null = 'tcp.port';
+  if (dataOffset < 5) {
+    problem(pkt, 'tcp', 'tcp.bad-data-offset', 'malformed', 'error', off + 12, `tcp: data offset ${hlen} bytes is below the minimum 20`);
+    hlen = HEADER;
+    nextTable = null;
+  } else if (hlen > have) {
+    shortLayer(pkt, 'tcp', off, hlen, have, 'tcp.bad-data-offset');
+    hlen = have;
+    nextTable = null;
+  }
+  if (off + hlen === end) nextTable = null;
+  const lo = srcPort < dstPort ? srcPort : dstPort;
+  const hi = srcPort < dstPort ? dstPort : srcPort;
+  l.off = off;
+  l.len = hlen;
+  l.payloadOff = off + hlen;
+  l.payloadEnd = end;
+  l.nextTable = nextTable;
+  l.nextKey = lo;
+  l.nextKey2 = hi === lo ? -1 : hi;
+  l.srcPort = srcPort;
+  l.dstPort = dstPort;
+  l.seq = u32(buf, off + 4);
+  l.ack = u32(buf, off + 8);
+  l.dataOffset = dataOffset;
+  l.flags = w & 0x0fff;
+  l.window = u16(buf, off + 14);
+  l.checksum = u16(buf, off + 16);
+  l.urgentPointer = u16(buf, off + 18);
+  l.optionsLen = hlen - HEADER;
+  l.options = hlen > HEADER ? buf.subarray(off + HEADER, off + hlen) : EMPTY_BYTES;
+  return true;
+}
+
 /** The TCP dissector (RFC 9293; SPEC "Layers" tcp): ip.proto 6, continues in 'tcp.port' (lower, then higher). */
 export const tcp: Dissector<TcpLayer, TcpFields> = {
   name: 'tcp',
@@ -100,51 +177,8 @@ export const tcp: Dissector<TcpLayer, TcpFields> = {
   ] satisfies FieldDesc[],
 
   decode(buf: Uint8Array, off: number, end: number, pkt: Packet): TcpLayer | null {
-    const have = end - off;
-    if (have < HEADER) {
-      shortLayer(pkt, 'tcp', off, HEADER, have);
-      return null;
-    }
-    const srcPort = u16(buf, off);
-    const dstPort = u16(buf, off + 2);
-    const w = u16(buf, off + 12);
-    const dataOffset = w >>> 12;
-    let hlen = dataOffset * 4;
-    let nextTable: TableName | null = 'tcp.port';
-    if (dataOffset < 5) {
-      problem(pkt, 'tcp', 'tcp.bad-data-offset', 'malformed', 'error', off + 12, `tcp: data offset ${hlen} bytes is below the minimum 20`);
-      hlen = HEADER;
-      nextTable = null;
-    } else if (hlen > have) {
-      shortLayer(pkt, 'tcp', off, hlen, have, 'tcp.bad-data-offset');
-      hlen = have;
-      nextTable = null;
-    }
-    if (off + hlen === end) nextTable = null;
-    const lo = srcPort < dstPort ? srcPort : dstPort;
-    const hi = srcPort < dstPort ? dstPort : srcPort;
-    const l: TcpLayer = {
-      layer: 'tcp',
-      off,
-      len: hlen,
-      payloadOff: off + hlen,
-      payloadEnd: end,
-      nextTable,
-      nextKey: lo,
-      nextKey2: hi === lo ? -1 : hi,
-      srcPort,
-      dstPort,
-      seq: u32(buf, off + 4),
-      ack: u32(buf, off + 8),
-      dataOffset,
-      flags: w & 0x0fff,
-      window: u16(buf, off + 14),
-      checksum: u16(buf, off + 16),
-      urgentPointer: u16(buf, off + 18),
-      optionsLen: hlen - HEADER,
-      options: hlen > HEADER ? buf.subarray(off + HEADER, off + hlen) : EMPTY_BYTES,
-    };
-    return l;
+    const l = newTcpLayer();
+    return decodeTcpInto(buf, off, end, pkt, l) ? l : null;
   },
 
   encode(f: TcpFields, payload?: Uint8Array): Uint8Array {

@@ -95,10 +95,27 @@ export function setUdpChecksum(dgram: Uint8Array, src: number | Uint8Array, dst:
  * knows it before the packet's layers array is made.
  */
 export function decodeUdp(buf: Uint8Array, off: number, end: number, pkt: Packet, parent: LayerMeta | null): UdpLayer | null {
+  const l = newUdpLayer();
+  return decodeUdpInto(buf, off, end, pkt, parent, l) ? l : null;
+}
+
+/**
+ * A blank UDP layer: the one literal every UdpLayer is made from (decode, and the registry's
+ * Decoder slots), so they all share one hidden class.
+ */
+export function newUdpLayer(): UdpLayer {
+  return { layer: 'udp', off: 0, len: 0, payloadOff: 0, payloadEnd: 0, nextTable: null, nextKey: -1, nextKey2: -1, srcPort: 0, dstPort: 0, length: 0, checksum: 0 };
+}
+
+/**
+ * decodeUdp into an existing layer `l` (every field written, nothing of its last use survives);
+ * false, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
+ */
+export function decodeUdpInto(buf: Uint8Array, off: number, end: number, pkt: Packet, parent: LayerMeta | null, l: UdpLayer): boolean {
   const have = end - off;
   if (have < HEADER) {
     shortLayer(pkt, 'udp', off, HEADER, have);
-    return null;
+    return false;
   }
   const srcPort = u16(buf, off);
   const dstPort = u16(buf, off + 2);
@@ -118,21 +135,18 @@ export function decodeUdp(buf: Uint8Array, off: number, end: number, pkt: Packet
   if (length === HEADER) nextTable = null; // nothing follows (a cut payload still goes on: its dissector reports the cut)
   const lo = srcPort < dstPort ? srcPort : dstPort;
   const hi = srcPort < dstPort ? dstPort : srcPort;
-  const l: UdpLayer = {
-    layer: 'udp',
-    off,
-    len: HEADER,
-    payloadOff: off + HEADER,
-    payloadEnd,
-    nextTable,
-    nextKey: lo,
-    nextKey2: hi === lo ? -1 : hi,
-    srcPort,
-    dstPort,
-    length,
-    checksum: u16(buf, off + 6),
-  };
-  return l;
+  l.off = off;
+  l.len = HEADER;
+  l.payloadOff = off + HEADER;
+  l.payloadEnd = payloadEnd;
+  l.nextTable = nextTable;
+  l.nextKey = lo;
+  l.nextKey2 = hi === lo ? -1 : hi;
+  l.srcPort = srcPort;
+  l.dstPort = dstPort;
+  l.length = length;
+  l.checksum = u16(buf, off + 6);
+  return true;
 }
 
 /** The UDP dissector (RFC 768; SPEC "Layers" udp): ip.proto 17, continues in 'udp.port' (lower port, then higher). */

@@ -56,6 +56,40 @@ export const pcpNames: Readonly<Record<number, string>> = {
   7: 'Network Control',
 };
 
+/**
+ * A blank tag layer: the one literal every VlanLayer is made from (decode, and the registry's
+ * Decoder slots), so they all share one hidden class.
+ */
+export function newVlanLayer(): VlanLayer {
+  return { layer: 'vlan', off: 0, len: 0, payloadOff: 0, payloadEnd: 0, nextTable: null, nextKey: -1, nextKey2: -1, pcp: 0, dei: 0, vid: 0, type: 0 };
+}
+
+/**
+ * vlan.decode into an existing layer `l` (every field written, nothing of its last use survives);
+ * false, with the problem on `pkt`, when the tag is short. The registry's Decoder reuses one `l`.
+ */
+export function decodeVlanInto(buf: Uint8Array, off: number, end: number, pkt: Packet, l: VlanLayer): boolean {
+  if (end - off < VLAN_TAG_LEN) {
+    shortLayer(pkt, 'vlan', off, VLAN_TAG_LEN, end - off);
+    return false;
+  }
+  const tci = (buf[off]! << 8) | buf[off + 1]!;
+  const type = (buf[off + 2]! << 8) | buf[off + 3]!;
+  l.off = off;
+  l.len = VLAN_TAG_LEN;
+  l.payloadOff = off + VLAN_TAG_LEN;
+  l.payloadEnd = end;
+  l.nextTable = 'ethertype';
+  l.nextKey = type;
+  l.nextKey2 = -1;
+  l.pcp = tci >>> 13;
+  l.dei = (tci >>> 12) & 1;
+  l.vid = tci & 0x0fff;
+  l.type = type;
+  if (type <= ETH_MAX_LENGTH) lengthPayload(l, type, end, pkt);
+  return true;
+}
+
 /** The 802.1Q/802.1ad tag dissector; continues in 'ethertype' (or 'llc.sap' for a length). */
 export const vlan: Dissector<VlanLayer, VlanFields> = {
   name: 'vlan',
@@ -69,28 +103,8 @@ export const vlan: Dissector<VlanLayer, VlanFields> = {
   child: { table: 'ethertype', field: 'type' },
 
   decode(buf: Uint8Array, off: number, end: number, pkt: Packet): VlanLayer | null {
-    if (end - off < VLAN_TAG_LEN) {
-      shortLayer(pkt, 'vlan', off, VLAN_TAG_LEN, end - off);
-      return null;
-    }
-    const tci = (buf[off]! << 8) | buf[off + 1]!;
-    const type = (buf[off + 2]! << 8) | buf[off + 3]!;
-    const l: VlanLayer = {
-      layer: 'vlan',
-      off,
-      len: VLAN_TAG_LEN,
-      payloadOff: off + VLAN_TAG_LEN,
-      payloadEnd: end,
-      nextTable: 'ethertype',
-      nextKey: type,
-      nextKey2: -1,
-      pcp: tci >>> 13,
-      dei: (tci >>> 12) & 1,
-      vid: tci & 0x0fff,
-      type,
-    };
-    if (type <= ETH_MAX_LENGTH) lengthPayload(l, type, end, pkt);
-    return l;
+    const l = newVlanLayer();
+    return decodeVlanInto(buf, off, end, pkt, l) ? l : null;
   },
 
   encode(f: VlanFields, payload?: Uint8Array): Uint8Array {

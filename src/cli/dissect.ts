@@ -48,12 +48,15 @@ export async function runDissect(files: string[], opts: DissectOptions, out: Out
   const time = new TimeText(opts.time);
   const r = new PacketRenderer(registry, time, feed.inputs.map((i) => i.file));
   const mode = opts.json ? 2 : opts.verbose ? 1 : 0;
+  // Each packet is rendered to text before the next frame is decoded (the renderer keeps nothing
+  // of it), so one reusing decoder serves the whole run.
+  const decoder = registry.decoder();
   let printed = 0;
   try {
     outer: for await (const batch of feed.batches()) {
       if (batch.length > 0) time.setBase(batch[0]!);
       for (let i = 0; i < batch.length; i++) {
-        const pkt = registry.dissect(batch[i]!);
+        const pkt = decoder.decode(batch[i]!);
         if (only !== null && !wanted(pkt, only)) continue;
         out.write(mode === 0 ? r.line(pkt) : mode === 1 ? r.tree(pkt) : r.json(pkt));
         if (++printed >= limit) break outer;

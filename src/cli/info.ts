@@ -122,6 +122,8 @@ export async function collectInfo(files: string[], decodeAs?: string[]): Promise
   applyDecodeAs(decodeAs, registry);
   const feed = await openInputs(files, { merge: false });
   const stats = feed.inputs.map(() => new InputStats());
+  // Only names, counts and problem texts are kept from a packet: one reusing decoder serves every frame.
+  const decoder = registry.decoder();
   try {
     for await (const batch of feed.batches()) {
       for (let i = 0; i < batch.length; i++) {
@@ -148,7 +150,7 @@ export async function collectInfo(files: string[], decodeAs?: string[]): Promise
         let is = s.ifaces.get(f.iface.id);
         if (!is) s.ifaces.set(f.iface.id, (is = { iface: f.iface, packets: 0 }));
         is.packets++;
-        const pkt = registry.dissect(f);
+        const pkt = decoder.decode(f);
         const ls = pkt.layers;
         for (let j = 0; j < ls.length; j++) {
           const name = ls[j]!.layer;

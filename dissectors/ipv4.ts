@@ -1,6 +1,7 @@
 // IPv4 (RFC 791): header with options, fragments, header checksum (RFC 1071), and the Internet
 // checksum helpers every transport above it uses. SPEC "Layers" ipv4; decoded millions of times
-// per second, so decode builds one object literal and allocates nothing else on the normal path.
+// per second, so decode fills one object (newIpv4Layer, or a Decoder's reused slot) and allocates
+// nothing else on the normal path.
 import {
   type Dissector,
   type FieldDesc,

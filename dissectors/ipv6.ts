@@ -1,7 +1,8 @@
 // IPv6 (RFC 8200) with its extension headers walked to the upper-layer protocol: hop-by-hop (0),
 // routing (43), fragment (44), destination options (60), AH (51, RFC 4302), mobility (135), HIP
 // (139), shim6 (140); ESP (50) and No Next Header (59) end the walk. SPEC "Layers" ipv6; hot path:
-// one object literal, the only allocations are the address and extension-header views.
+// one object (newIpv6Layer, or a Decoder's reused slot), the only allocations are the address and
+// extension-header views.
 import {
   type Dissector,
   type FieldDesc,
@@ -119,8 +120,8 @@ export function newIpv6Layer(): Ipv6Layer {
 }
 
 /**
- * ipv6.decode into an existing layer `l` (every field written, nothing of its last use
- * survives); false, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
+ * ipv6.decode into an existing layer `l` (every field written, nothing of its last use survives);
+ * false, with the problem on `pkt`, when the fixed header is short. The registry's Decoder reuses one `l`.
  */
 export function decodeIpv6Into(buf: Uint8Array, off: number, end: number, pkt: Packet, l: Ipv6Layer): boolean {
   const have = end - off;

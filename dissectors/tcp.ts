@@ -1,5 +1,6 @@
 // TCP (RFC 9293): ports, sequence numbers, data offset checked, flags named (AE from RFC 9768 —
-// formerly NS), options kept as a view. SPEC "Layers" tcp; hot path: one object literal.
+// formerly NS), options kept as a view. SPEC "Layers" tcp; hot path: one object (newTcpLayer, or a
+// Decoder's reused slot).
 import {
   type Dissector,
   type FieldDesc,
@@ -110,8 +111,8 @@ export function newTcpLayer(): TcpLayer {
 }
 
 /**
- * tcp.decode into an existing layer `l` (every field written, nothing of its last use
- * survives); false, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
+ * tcp.decode into an existing layer `l` (every field written, nothing of its last use survives);
+ * false, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
  */
 export function decodeTcpInto(buf: Uint8Array, off: number, end: number, pkt: Packet, l: TcpLayer): boolean {
   const have = end - off;

@@ -1,5 +1,6 @@
 // UDP (RFC 768): ports, length checked against the IP payload, checksum helpers with the IPv4/IPv6
-// pseudo-header. SPEC "Layers" udp; hot path: one object literal, nothing else allocated.
+// pseudo-header. SPEC "Layers" udp; hot path: one object (newUdpLayer, or a Decoder's reused slot),
+// nothing else allocated.
 import { type Dissector, type FieldDesc, type LayerMeta, type Packet, type TableName, problem, putU16, shortLayer, u16 } from './core.js';
 import { type Ipv4Layer, inetFold, inetSum, isIpv4Fragment, pseudoSum4 } from './ipv4.js';
 import { type Ipv6Layer, isIpv6Fragment, pseudoSum6 } from './ipv6.js';

@@ -1,6 +1,6 @@
 // UDP (RFC 768): ports, length checked against the IP payload, checksum helpers with the IPv4/IPv6
-// pseudo-header. SPEC "Layers" udp; hot path: one object (newUdpLayer, or a Decoder's reused slot),
-// nothing else allocated.
+// pseudo-header. SPEC "Layers" udp; hot path: one object literal (or a registry Decoder's reused
+// layer, decodeUdpInto), nothing else allocated.
 import { type Dissector, type FieldDesc, type LayerMeta, type Packet, type TableName, problem, putU16, shortLayer, u16 } from './core.js';
 import { type Ipv4Layer, inetFold, inetSum, isIpv4Fragment, pseudoSum4 } from './ipv4.js';
 import { type Ipv6Layer, isIpv6Fragment, pseudoSum6 } from './ipv6.js';
@@ -96,21 +96,59 @@ export function setUdpChecksum(dgram: Uint8Array, src: number | Uint8Array, dst:
  * knows it before the packet's layers array is made.
  */
 export function decodeUdp(buf: Uint8Array, off: number, end: number, pkt: Packet, parent: LayerMeta | null): UdpLayer | null {
-  const l = newUdpLayer();
-  return decodeUdpInto(buf, off, end, pkt, parent, l) ? l : null;
+  const have = end - off;
+  if (have < HEADER) {
+    shortLayer(pkt, 'udp', off, HEADER, have);
+    return null;
+  }
+  const srcPort = u16(buf, off);
+  const dstPort = u16(buf, off + 2);
+  const length = u16(buf, off + 4);
+  let payloadEnd = off + length;
+  let nextTable: TableName | null = 'udp.port';
+  if (length < HEADER) {
+    problem(pkt, 'udp', 'udp.bad-length', 'malformed', 'error', off + 4, `udp: length ${length} is below the 8-byte header`);
+    payloadEnd = end;
+    nextTable = null;
+  } else if (length > have) {
+    payloadEnd = end;
+    // The first fragment of a larger datagram: header only, the payload is incomplete.
+    if (isFragment(parent)) nextTable = null;
+    else shortLayer(pkt, 'udp', off, length, have, 'udp.bad-length');
+  }
+  if (length === HEADER) nextTable = null; // nothing follows (a cut payload still goes on: its dissector reports the cut)
+  const lo = srcPort < dstPort ? srcPort : dstPort;
+  const hi = srcPort < dstPort ? dstPort : srcPort;
+  const l: UdpLayer = {
+    layer: 'udp',
+    off,
+    len: HEADER,
+    payloadOff: off + HEADER,
+    payloadEnd,
+    nextTable,
+    nextKey: lo,
+    nextKey2: hi === lo ? -1 : hi,
+    srcPort,
+    dstPort,
+    length,
+    checksum: u16(buf, off + 6),
+  };
+  return l;
 }
 
 /**
- * A blank UDP layer: the one literal every UdpLayer is made from (decode, and the registry's
- * Decoder slots), so they all share one hidden class.
+ * A blank UDP layer for a Decoder slot: the keys of decode's literal in the same order, so
+ * slots and fresh layers share one hidden class (reuse.test.ts compares the key order).
  */
 export function newUdpLayer(): UdpLayer {
   return { layer: 'udp', off: 0, len: 0, payloadOff: 0, payloadEnd: 0, nextTable: null, nextKey: -1, nextKey2: -1, srcPort: 0, dstPort: 0, length: 0, checksum: 0 };
 }
 
 /**
- * decodeUdp into an existing layer `l` (every field written, nothing of its last use survives);
- * false, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
+ * decodeUdp into an existing layer `l`, written field by field in the order of decodeUdp's literal
+ * (keep the two in step: reuse.test.ts compares them on every sample and random stacks); nothing of
+ * `l`'s last use survives.
+ * False, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
  */
 export function decodeUdpInto(buf: Uint8Array, off: number, end: number, pkt: Packet, parent: LayerMeta | null, l: UdpLayer): boolean {
   const have = end - off;

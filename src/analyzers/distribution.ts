@@ -4,7 +4,7 @@
 // member whose LACP state is not collecting+distributing; and the hash-policy inference.
 import { type Packet, ipv4Text, ipv6Text, macText, parseIpv4, parseIpv6 } from '../../dissectors/core.js';
 import type { AnalyzerContext } from './context.js';
-import { D_ADDRESSED, D_BYTES, D_CUR, D_LAST, D_MASK, D_PKTS, DS, FlowKind, FlowTable, NO_MEMBER } from './flows.js';
+import { Dir, FlowKind, FlowTable, NO_MEMBER } from './flows.js';
 import { type InferenceResult, type TxFlow, inferPolicies, inferable } from './hashinfer.js';
 import { MAX_MEMBERS } from './members.js';
 import { type Analyzer, type Evidence, type TimelineEvent, evidenceOf, pushEvidence } from './types.js';
@@ -32,7 +32,10 @@ export const MAX_MOVE_EVENTS = 20_000;
 /** At most this many per-member splits of multi-member flows are kept (tx/rx attribution). */
 export const MAX_SPLITS = 500_000;
 
-const SLOW_PROTOCOLS = 0x8809;
+/** EtherTypes the per-packet path tests (a const enum: a literal there, not a checked module cell). */
+const enum EtherType {
+  SLOW_PROTOCOLS = 0x8809,
+}
 
 /** Why a flow changed member (FINDINGS.md flow.moved). */
 export type MoveReason = 'failover' | 'rebalance' | 'spray';
@@ -272,7 +275,7 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     }
     if (this.mDown[m] === 1) this.memberUp(m, pkt);
 
-    const slow = s.etherType === SLOW_PROTOCOLS;
+    const slow = s.etherType === EtherType.SLOW_PROTOCOLS;
     if (this.ctx.lacpBlocked[m] === 1) {
       if (!slow) this.blockedTraffic(m, pkt);
     } else if (this.mBlockedEvent[m] !== null) this.closeBlocked(m);
@@ -293,15 +296,15 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     const d = 2 * id + ft.dir;
     // The flow direction's hot record, all in one place.
     const D = ft.dirs;
-    const o = d * DS;
-    if (D[o + D_ADDRESSED] === 0) ft.addressed(d, s);
-    D[o + D_PKTS]! += 1;
-    D[o + D_BYTES]! += len;
-    const prevT = D[o + D_LAST]!;
-    D[o + D_LAST] = t;
-    const cur = D[o + D_CUR]!;
+    const o = d * Dir.SIZE;
+    if (D[o + Dir.ADDRESSED] === 0) ft.addressed(d, s);
+    D[o + Dir.PKTS]! += 1;
+    D[o + Dir.BYTES]! += len;
+    const prevT = D[o + Dir.LAST]!;
+    D[o + Dir.LAST] = t;
+    const cur = D[o + Dir.CUR]!;
     if (cur === m) {
-      const mask = D[o + D_MASK]!;
+      const mask = D[o + Dir.MASK]!;
       if (mask & (mask - 1)) this.split(d, m, len);
       return;
     }
@@ -366,15 +369,15 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     const gap = t - prevT;
     const ft = this.flows;
     const D = ft.dirs;
-    const o = d * DS;
+    const o = d * Dir.SIZE;
     const bit = 2 ** m;
     const other = d ^ 1;
-    const mine = D[o + D_MASK]!;
-    if ((((mine | D[other * DS + D_MASK]!) / bit) & 1) === 0) this.mFlows[m]! += 1;
+    const mine = D[o + Dir.MASK]!;
+    if ((((mine | D[other * Dir.SIZE + Dir.MASK]!) / bit) & 1) === 0) this.mFlows[m]! += 1;
     if (cur === NO_MEMBER) {
       ft.firstMember[d] = m;
-      D[o + D_CUR] = m;
-      D[o + D_MASK] = bit;
+      D[o + Dir.CUR] = m;
+      D[o + Dir.MASK] = bit;
       return;
     }
     // Moved.
@@ -383,12 +386,12 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
       // Becoming multi-member: start the per-member split with what the first member carried.
       const sp = this.splitArray(d, cur);
       if (sp) {
-        sp[0]! += D[o + D_PKTS]! - 1;
-        sp[1]! += D[o + D_BYTES]! - this.ctx.summary.length;
+        sp[0]! += D[o + Dir.PKTS]! - 1;
+        sp[1]! += D[o + Dir.BYTES]! - this.ctx.summary.length;
       }
     }
-    if (((mine / bit) & 1) === 0) D[o + D_MASK] = mine + bit;
-    D[o + D_CUR] = m;
+    if (((mine / bit) & 1) === 0) D[o + Dir.MASK] = mine + bit;
+    D[o + Dir.CUR] = m;
     this.split(d, m, this.ctx.summary.length);
     const moves = ft.moves[d]!;
     if (moves < 0xffff) ft.moves[d] = moves + 1;
@@ -397,9 +400,9 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     // within SPRAY_WINDOW of each other, in a row (flowlet moves wait for idle gaps; failovers do not repeat).
     if (Number.isNaN(ft.t0)) ft.t0 = t;
     const rel = t - ft.t0;
-    const since = D[o + D_PKTS]! - ft.movePkts[d]!;
+    const since = D[o + Dir.PKTS]! - ft.movePkts[d]!;
     const sinceT = rel - ft.moveTime[d]!;
-    ft.movePkts[d] = D[o + D_PKTS]!;
+    ft.movePkts[d] = D[o + Dir.PKTS]!;
     ft.moveTime[d] = rel;
     const streak = ft.tightMoves[d]!;
     if (streak >= SPRAY_MOVES) return; // spraying: counted, not told again

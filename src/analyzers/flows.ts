@@ -4,22 +4,34 @@
 // capped (settings.maxFlows) and counts what it could not hold.
 import type { PacketSummary } from './summary.js';
 
-/** Key words per flow: tag, endpoint A (4 words), endpoint B (4 words), ports (A's port << 16 | B's). */
-const KW = 10;
+/** Key words per flow: tag, endpoint A (4 words), endpoint B (4 words), ports (A's port << 16 | B's). A literal in the per-packet code (see Dir). */
+const enum Key {
+  WORDS = 10,
+}
 /** No member yet. */
 export const NO_MEMBER = 255;
-/** The hot per-direction record: its size and field offsets (FlowTable.dirs). */
-export const DS = 6;
-export const D_PKTS = 0;
-export const D_BYTES = 1;
-export const D_LAST = 2;
-export const D_CUR = 3;
-export const D_MASK = 4;
-export const D_ADDRESSED = 5;
+/**
+ * The hot per-direction record (FlowTable.dirs): its size and field offsets. Const enums, like
+ * FlowKind: tsc writes the numbers into the per-packet code, where a module `const` would be read
+ * through a hole-checked cell at every use (V8 does not fold those).
+ */
+export const enum Dir {
+  SIZE = 6,
+  PKTS = 0,
+  BYTES = 1,
+  LAST = 2,
+  CUR = 3,
+  MASK = 4,
+  ADDRESSED = 5,
+}
 /** Flow kinds (in the key's tag). */
-export const FlowKind = { IPV4: 1, IPV6: 2, L2: 3 } as const;
+export const enum FlowKind {
+  IPV4 = 1,
+  IPV6 = 2,
+  L2 = 3,
+}
 
-const scratch = new Uint32Array(KW);
+const scratch = new Uint32Array(Key.WORDS);
 
 /** Hash of the key at `keys[o ..]` (the same mixing as lookup4 for IPv4 keys). */
 function hashKey(keys: Uint32Array, o: number): number {
@@ -61,12 +73,12 @@ export class FlowTable {
   /**
    * MAC of endpoint A / B: the MAC others address it by (a frame's destination MAC), or its source
    * MAC until a frame to it is seen. A Windows switch-independent team sends with member MACs but is
-   * reached at (and hashes with) its team MAC. Whether a destination fixed it: `dirs` D_ADDRESSED.
+   * reached at (and hashes with) its team MAC. Whether a destination fixed it: `dirs` Dir.ADDRESSED.
    */
   macA: Float64Array;
   macB: Float64Array;
   /**
-   * The hot per-direction record (index (2·flow + dir)·DS, dir 0 = A→B), read and written for every
+   * The hot per-direction record (index (2·flow + dir)·Dir.SIZE, dir 0 = A→B), read and written for every
    * packet in one place (one or two cache lines, not one per field): packets, bytes, time of the last
    * packet, current member (NO_MEMBER before the first), member mask, and whether the MAC this
    * direction's packets are addressed to was recorded (macA/macB).
@@ -94,11 +106,11 @@ export class FlowTable {
     this.cap = Math.max(16, cap);
     this.capacity = Math.min(initial, this.cap);
     const n = this.capacity;
-    this.keys = new Uint32Array(n * KW);
+    this.keys = new Uint32Array(n * Key.WORDS);
     this.first = new Float64Array(n);
     this.macA = new Float64Array(n);
     this.macB = new Float64Array(n);
-    this.dirs = new Float64Array(2 * n * DS);
+    this.dirs = new Float64Array(2 * n * Dir.SIZE);
     this.firstMember = new Uint8Array(2 * n).fill(NO_MEMBER);
     this.moves = new Uint16Array(2 * n);
     this.moveTime = new Float32Array(2 * n);
@@ -114,7 +126,7 @@ export class FlowTable {
 
   /** Approximate bytes held (for the memory report). */
   get memory(): number {
-    return this.capacity * (KW * 4 + 8 * 3 + 2 * (DS * 8 + 1 + 2 + 4 + 1 + 4 + 1 + 4)) + this.slots.length * 4;
+    return this.capacity * (Key.WORDS * 4 + 8 * 3 + 2 * (Dir.SIZE * 8 + 1 + 2 + 4 + 1 + 4 + 1 + 4)) + this.slots.length * 4;
   }
 
   /**
@@ -181,7 +193,7 @@ export class FlowTable {
     for (;;) {
       const id = slots[i]!;
       if (id < 0) break;
-      const o = id * KW;
+      const o = id * Key.WORDS;
       if (
         keys[o] === k[0] &&
         keys[o + 1] === k[1] &&
@@ -201,7 +213,7 @@ export class FlowTable {
     }
     if (!this.room(s)) return this.lookupOther(s);
     if (this.count >= this.cap) return -1;
-    keys.set(k, this.count * KW);
+    keys.set(k, this.count * Key.WORDS);
     return this.insert(i, s, swap);
   }
 
@@ -229,7 +241,7 @@ export class FlowTable {
     for (;;) {
       const id = slots[i]!;
       if (id < 0) break;
-      const o = id * KW;
+      const o = id * Key.WORDS;
       if (keys[o + 1] === A && keys[o + 5] === B && keys[o + 9] === P && keys[o] === tag) {
         this.created = false;
         return id;
@@ -238,7 +250,7 @@ export class FlowTable {
     }
     if (!this.room(s)) return this.lookup4(s);
     if (this.count >= this.cap) return -1;
-    const o = this.count * KW;
+    const o = this.count * Key.WORDS;
     keys[o] = tag;
     keys[o + 1] = A;
     keys[o + 5] = B;
@@ -267,11 +279,11 @@ export class FlowTable {
     this.first[id] = s.time;
     this.macA[id] = swap ? s.ethDst : s.ethSrc;
     this.macB[id] = swap ? s.ethSrc : s.ethDst;
-    const o = 2 * id * DS;
+    const o = 2 * id * Dir.SIZE;
     const dirs = this.dirs;
-    dirs[o + D_CUR] = NO_MEMBER;
-    dirs[o + DS + D_CUR] = NO_MEMBER;
-    if (s.ethDst >= 0) dirs[o + (swap ? DS : 0) + D_ADDRESSED] = 1;
+    dirs[o + Dir.CUR] = NO_MEMBER;
+    dirs[o + Dir.SIZE + Dir.CUR] = NO_MEMBER;
+    if (s.ethDst >= 0) dirs[o + (swap ? Dir.SIZE : 0) + Dir.ADDRESSED] = 1;
     this.created = true;
     return id;
   }
@@ -282,24 +294,24 @@ export class FlowTable {
     const id = d >> 1;
     if (d & 1) this.macA[id] = s.ethDst;
     else this.macB[id] = s.ethDst;
-    this.dirs[d * DS + D_ADDRESSED] = 1;
+    this.dirs[d * Dir.SIZE + Dir.ADDRESSED] = 1;
   }
 
   // ---- per-direction accessors (cold paths; the hot path reads `dirs` directly) ----
   pkts(d: number): number {
-    return this.dirs[d * DS + D_PKTS]!;
+    return this.dirs[d * Dir.SIZE + Dir.PKTS]!;
   }
   bytesOf(d: number): number {
-    return this.dirs[d * DS + D_BYTES]!;
+    return this.dirs[d * Dir.SIZE + Dir.BYTES]!;
   }
   lastOf(d: number): number {
-    return this.dirs[d * DS + D_LAST]!;
+    return this.dirs[d * Dir.SIZE + Dir.LAST]!;
   }
   curOf(d: number): number {
-    return this.dirs[d * DS + D_CUR]!;
+    return this.dirs[d * Dir.SIZE + Dir.CUR]!;
   }
   maskOf(d: number): number {
-    return this.dirs[d * DS + D_MASK]!;
+    return this.dirs[d * Dir.SIZE + Dir.MASK]!;
   }
 
   /** Set by lookup: the returned flow was created by this packet. */
@@ -313,14 +325,14 @@ export class FlowTable {
       return b;
     };
     this.keys = (() => {
-      const b = new Uint32Array(n * KW);
+      const b = new Uint32Array(n * Key.WORDS);
       b.set(this.keys);
       return b;
     })();
     this.first = g64(this.first, 1);
     this.macA = g64(this.macA, 1);
     this.macB = g64(this.macB, 1);
-    this.dirs = g64(this.dirs, 2 * DS);
+    this.dirs = g64(this.dirs, 2 * Dir.SIZE);
     const mt = new Float32Array(2 * n);
     mt.set(this.moveTime);
     this.moveTime = mt;
@@ -349,7 +361,7 @@ export class FlowTable {
     const mask = size - 1;
     const keys = this.keys;
     for (let id = 0; id < this.count; id++) {
-      const h = hashKey(keys, id * KW);
+      const h = hashKey(keys, id * Key.WORDS);
       let i = h & mask;
       while (slots[i]! >= 0) i = (i + 1) & mask;
       slots[i] = id;
@@ -361,38 +373,38 @@ export class FlowTable {
   // ---- key accessors (for reports and hash inference; not on the per-packet path) ----
 
   kind(id: number): number {
-    return this.keys[id * KW]! >>> 28;
+    return this.keys[id * Key.WORDS]! >>> 28;
   }
   proto(id: number): number {
-    return (this.keys[id * KW]! >>> 16) & 0xff;
+    return (this.keys[id * Key.WORDS]! >>> 16) & 0xff;
   }
   vlan(id: number): number {
-    return (this.keys[id * KW]! & 0x1fff) - 1;
+    return (this.keys[id * Key.WORDS]! & 0x1fff) - 1;
   }
   /** Word i (0..3) of endpoint A (side 0) or B (side 1). */
   word(id: number, side: number, i: number): number {
-    return this.keys[id * KW + 1 + side * 4 + i]!;
+    return this.keys[id * Key.WORDS + 1 + side * 4 + i]!;
   }
   /** Port of endpoint A (side 0) or B (side 1); EtherType for L2 flows. */
   port(id: number, side: number): number {
-    const w = this.keys[id * KW + 9]!;
+    const w = this.keys[id * Key.WORDS + 9]!;
     return side === 0 ? w >>> 16 : w & 0xffff;
   }
   etherType(id: number): number {
     const k = this.kind(id);
-    if (k === FlowKind.L2) return this.keys[id * KW + 9]! & 0xffff;
+    if (k === FlowKind.L2) return this.keys[id * Key.WORDS + 9]! & 0xffff;
     return k === FlowKind.IPV6 ? 0x86dd : 0x0800;
   }
   /** IPv4 address (or 32-bit fold of the IPv6 address, as Linux hashes it) of a side. */
   ip32(id: number, side: number): number {
-    const o = id * KW + 1 + side * 4;
+    const o = id * Key.WORDS + 1 + side * 4;
     const k = this.keys;
     if (this.kind(id) === FlowKind.IPV6) return (k[o]! ^ k[o + 1]! ^ k[o + 2]! ^ k[o + 3]!) >>> 0;
     return k[o]!;
   }
   /** MAC of a side for L2 flows (from the key). */
   keyMac(id: number, side: number): number {
-    const o = id * KW + 1 + side * 4;
+    const o = id * Key.WORDS + 1 + side * 4;
     return this.keys[o]! * 0x100000000 + this.keys[o + 1]!;
   }
 }

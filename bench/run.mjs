@@ -38,7 +38,7 @@ const ALL = [...TEAMSCOPE, ...NODE_ANCHORS, ...TOOLS];
 
 const DESCRIBE = {
   read: 'teamscope read pass (readCaptures, every frame)',
-  dissect: 'teamscope full dissect (registry.dissect, no output)',
+  dissect: 'teamscope full dissect (registry.decoder(): every dissector, reused layer slots, no output)',
   analyze: 'teamscope analyze up to rendering (reader, reorder stage, all analyzers, finish)',
   'pcap-parser': 'pcap-parser npm package, read only',
   walk: 'plain Node DataView walk',

@@ -104,26 +104,8 @@ export const ethernet: Dissector<EthLayer, EthFields> = {
   child: { table: 'ethertype', field: 'type' },
 
   decode(buf: Uint8Array, off: number, end: number, pkt: Packet): EthLayer | null {
-    if (end - off < ETH_HEADER_LEN) {
-      shortLayer(pkt, 'eth', off, ETH_HEADER_LEN, end - off);
-      return null;
-    }
-    const type = (buf[off + 12]! << 8) | buf[off + 13]!;
-    const l: EthLayer = {
-      layer: 'eth',
-      off,
-      len: ETH_HEADER_LEN,
-      payloadOff: off + ETH_HEADER_LEN,
-      payloadEnd: end,
-      nextTable: 'ethertype',
-      nextKey: type,
-      nextKey2: -1,
-      dst: mac48(buf, off),
-      src: mac48(buf, off + 6),
-      type,
-    };
-    if (type <= ETH_MAX_LENGTH) lengthPayload(l, type, end, pkt);
-    return l;
+    const l = newEthLayer();
+    return decodeEthInto(buf, off, end, pkt, l) ? l : null;
   },
 
   encode(f: EthFields, payload?: Uint8Array): Uint8Array {
@@ -142,17 +124,16 @@ export const ethernet: Dissector<EthLayer, EthFields> = {
 };
 
 /**
- * A blank Ethernet layer for a Decoder slot: the keys of decode's literal in the same order, so
- * slots and fresh layers share one hidden class (reuse.test.ts compares the key order).
+ * A blank Ethernet layer: decode fills a fresh one, a Decoder keeps one per slot and refills it for every
+ * frame (one literal, so fresh layers and slots share a hidden class).
  */
 export function newEthLayer(): EthLayer {
   return { layer: 'eth', off: 0, len: 0, payloadOff: 0, payloadEnd: 0, nextTable: null, nextKey: -1, nextKey2: -1, dst: 0, src: 0, type: 0 };
 }
 
 /**
- * ethernet.decode into an existing layer `l`, written field by field in the order of decode's literal
- * (keep the two in step: reuse.test.ts compares them on every sample and random stacks); nothing of
- * `l`'s last use survives.
+ * Decode into `l` (a fresh layer from the blank above, or a Decoder's slot), writing every field,
+ * so nothing of `l`'s last use survives.
  * False, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
  */
 export function decodeEthInto(buf: Uint8Array, off: number, end: number, pkt: Packet, l: EthLayer): boolean {

@@ -168,8 +168,8 @@ function isIpv4(buf: Uint8Array, off: number, end: number): boolean {
 }
 
 /**
- * A blank IPv4 layer for a Decoder slot: the keys of decode's literal in the same order, so
- * slots and fresh layers share one hidden class (reuse.test.ts compares the key order).
+ * A blank IPv4 layer: decode fills a fresh one, a Decoder keeps one per slot and refills it for every
+ * frame (one literal, so fresh layers and slots share a hidden class).
  */
 export function newIpv4Layer(): Ipv4Layer {
   return {
@@ -201,9 +201,8 @@ export function newIpv4Layer(): Ipv4Layer {
 }
 
 /**
- * ipv4.decode into an existing layer `l`, written field by field in the order of decode's literal
- * (keep the two in step: reuse.test.ts compares them on every sample and random stacks); nothing of
- * `l`'s last use survives.
+ * Decode into `l` (a fresh layer from the blank above, or a Decoder's slot), writing every field,
+ * so nothing of `l`'s last use survives.
  * False, with the problem on `pkt`, when not even the fixed header is there. The registry's Decoder
  * reuses one `l`.
  */
@@ -314,89 +313,8 @@ export const ipv4: Dissector<Ipv4Layer, Ipv4Fields> = {
   ] satisfies FieldDesc[],
 
   decode(buf: Uint8Array, off: number, end: number, pkt: Packet): Ipv4Layer | null {
-    const have = end - off;
-    if (have < MIN_HEADER) {
-      shortLayer(pkt, 'ipv4', off, MIN_HEADER, have);
-      return null;
-    }
-    const b0 = buf[off]!;
-    const b1 = buf[off + 1]!;
-    const version = b0 >>> 4;
-    const ihl = b0 & 0x0f;
-    const totalLength = u16(buf, off + 2);
-    const fw = u16(buf, off + 6);
-    const flags = fw >>> 13;
-    const fragOffset = fw & 0x1fff;
-    const protocol = buf[off + 9]!;
-    let nextTable: TableName | null = fragOffset === 0 ? 'ip.proto' : null;
-
-    if (version !== 4) {
-      problem(pkt, 'ipv4', 'ipv4.bad-version', 'malformed', 'error', off, `ipv4: version ${version} under an IPv4 type, not decoded further`);
-      nextTable = null;
-    }
-    let hlen = ihl * 4;
-    let headerCut = false;
-    let checksumStatus = 2;
-    if (ihl < 5) {
-      problem(pkt, 'ipv4', 'ipv4.bad-ihl', 'malformed', 'error', off, `ipv4: header length ${hlen} bytes is below the minimum 20`);
-      hlen = MIN_HEADER;
-      nextTable = null;
-    } else if (hlen > have) {
-      shortLayer(pkt, 'ipv4', off, hlen, have, 'ipv4.bad-ihl');
-      hlen = have;
-      headerCut = true;
-      nextTable = null;
-    } else {
-      checksumStatus = headerChecksumOk(buf, off, hlen) ? 1 : 0;
-      if (checksumStatus === 0) {
-        problem(pkt, 'ipv4', 'ipv4.bad-checksum', 'unusual', 'note', off + 10,
-          'ipv4: header checksum does not verify (common in captures taken on the sender with checksum offload)');
-      }
-    }
-
-    let payloadEnd = off + totalLength;
-    if (headerCut) {
-      payloadEnd = end;
-    } else if (totalLength === 0) {
-      // Segmentation offload captured on the sender leaves the length 0 (Wireshark's ip.tso_support).
-      problem(pkt, 'ipv4', 'ipv4.zero-total-length', 'unusual', 'note', off + 2, 'ipv4: total length 0 (segmentation offload?); payload taken to the end of the frame');
-      payloadEnd = end;
-    } else if (totalLength < hlen) {
-      problem(pkt, 'ipv4', 'ipv4.bad-total-length', 'malformed', 'error', off + 2, `ipv4: total length ${totalLength} is shorter than the header (${hlen})`);
-      payloadEnd = off + hlen;
-      nextTable = null;
-    } else if (totalLength > have) {
-      shortLayer(pkt, 'ipv4', off, totalLength, have, 'ipv4.bad-total-length');
-      payloadEnd = end;
-    }
-
-    const l: Ipv4Layer = {
-      layer: 'ipv4',
-      off,
-      len: hlen,
-      payloadOff: off + hlen,
-      payloadEnd,
-      nextTable,
-      nextKey: protocol,
-      nextKey2: -1,
-      version,
-      ihl,
-      dscp: b1 >>> 2,
-      ecn: b1 & 3,
-      totalLength,
-      id: u16(buf, off + 4),
-      flags,
-      fragOffset,
-      ttl: buf[off + 8]!,
-      protocol,
-      checksum: u16(buf, off + 10),
-      src: u32(buf, off + 12),
-      dst: u32(buf, off + 16),
-      optionsLen: hlen > MIN_HEADER ? hlen - MIN_HEADER : 0,
-      options: hlen > MIN_HEADER ? buf.subarray(off + MIN_HEADER, off + hlen) : EMPTY_BYTES,
-      checksumStatus,
-    };
-    return l;
+    const l = newIpv4Layer();
+    return decodeIpv4Into(buf, off, end, pkt, l) ? l : null;
   },
 
   encode(f: Ipv4Fields, payload?: Uint8Array): Uint8Array {

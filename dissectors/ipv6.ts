@@ -89,8 +89,8 @@ function isIpv6(buf: Uint8Array, off: number, end: number): boolean {
 }
 
 /**
- * A blank IPv6 layer for a Decoder slot: the keys of decode's literal in the same order, so
- * slots and fresh layers share one hidden class (reuse.test.ts compares the key order).
+ * A blank IPv6 layer: decode fills a fresh one, a Decoder keeps one per slot and refills it for every
+ * frame (one literal, so fresh layers and slots share a hidden class).
  */
 export function newIpv6Layer(): Ipv6Layer {
   return {
@@ -120,9 +120,8 @@ export function newIpv6Layer(): Ipv6Layer {
 }
 
 /**
- * ipv6.decode into an existing layer `l`, written field by field in the order of decode's literal
- * (keep the two in step: reuse.test.ts compares them on every sample and random stacks); nothing of
- * `l`'s last use survives.
+ * Decode into `l` (a fresh layer from the blank above, or a Decoder's slot), writing every field,
+ * so nothing of `l`'s last use survives.
  * False, with the problem on `pkt`, when the fixed header is short. The registry's Decoder reuses one `l`.
  */
 export function decodeIpv6Into(buf: Uint8Array, off: number, end: number, pkt: Packet, l: Ipv6Layer): boolean {
@@ -237,96 +236,8 @@ export const ipv6: Dissector<Ipv6Layer, Ipv6Fields> = {
   ] satisfies FieldDesc[],
 
   decode(buf: Uint8Array, off: number, end: number, pkt: Packet): Ipv6Layer | null {
-    const have = end - off;
-    if (have < FIXED) {
-      shortLayer(pkt, 'ipv6', off, FIXED, have);
-      return null;
-    }
-    const b0 = buf[off]!;
-    const b1 = buf[off + 1]!;
-    const version = b0 >>> 4;
-    const payloadLength = u16(buf, off + 4);
-    const nextHeader = buf[off + 6]!;
-    let nextTable: TableName | null = 'ip.proto';
-    if (version !== 6) {
-      problem(pkt, 'ipv6', 'ipv6.bad-version', 'malformed', 'error', off, `ipv6: version ${version} under an IPv6 type, not decoded further`);
-      nextTable = null;
-    }
-
-    // End of this datagram within the frame; what lies beyond is a link-layer trailer.
-    let dEnd = off + FIXED + payloadLength;
-    if (payloadLength === 0 && nextHeader === 0) {
-      // A jumbogram (RFC 2675) carries its length in a hop-by-hop option: take the frame's end.
-      dEnd = end;
-    } else if (dEnd > end) {
-      shortLayer(pkt, 'ipv6', off, FIXED + payloadLength, have, 'ipv6.bad-payload-length');
-      dEnd = end;
-    }
-
-    // Walk the extension headers (no arrays: the chain is summarised in locals).
-    let p = off + FIXED;
-    let nh = nextHeader;
-    let fragment = false;
-    let fragOffset = 0;
-    let fragMore = 0;
-    let fragId = 0;
-    for (let i = 0; i < MAX_EXT && nextTable !== null; i++) {
-      let hl: number;
-      if (nh === 0 || nh === 43 || nh === 60 || nh === 135 || nh === 139 || nh === 140) {
-        if (p + 2 > dEnd) hl = 8;
-        else hl = (buf[p + 1]! + 1) * 8;
-      } else if (nh === 44) {
-        hl = 8;
-      } else if (nh === 51) {
-        if (p + 2 > dEnd) hl = 8;
-        else hl = (buf[p + 1]! + 2) * 4;
-      } else {
-        break;
-      }
-      if (p + hl > dEnd) {
-        shortLayer(pkt, 'ipv6', p, hl, dEnd - p, 'ipv6.bad-extension-length');
-        nextTable = null;
-        break;
-      }
-      if (nh === 44) {
-        const fo = u16(buf, p + 2);
-        fragment = true;
-        fragOffset = fo >>> 3;
-        fragMore = fo & 1;
-        fragId = u32(buf, p + 4);
-      }
-      nh = buf[p]!;
-      p += hl;
-      // A non-first fragment carries no upper-layer header: leave its bytes raw.
-      if (fragOffset !== 0) nextTable = null;
-    }
-    if (nh === 59) nextTable = null;
-
-    const l: Ipv6Layer = {
-      layer: 'ipv6',
-      off,
-      len: p - off,
-      payloadOff: p,
-      payloadEnd: dEnd,
-      nextTable,
-      nextKey: nh,
-      nextKey2: -1,
-      version,
-      trafficClass: ((b0 & 0x0f) << 4) | (b1 >>> 4),
-      flowLabel: ((b1 & 0x0f) << 16) | u16(buf, off + 2),
-      payloadLength,
-      nextHeader,
-      hopLimit: buf[off + 7]!,
-      src: buf.subarray(off + 8, off + 24),
-      dst: buf.subarray(off + 24, off + 40),
-      ext: p > off + FIXED ? buf.subarray(off + FIXED, p) : EMPTY_BYTES,
-      protocol: nh,
-      fragment,
-      fragOffset,
-      fragMore,
-      fragId,
-    };
-    return l;
+    const l = newIpv6Layer();
+    return decodeIpv6Into(buf, off, end, pkt, l) ? l : null;
   },
 
   encode(f: Ipv6Fields, payload?: Uint8Array): Uint8Array {

@@ -83,8 +83,8 @@ export function setTcpChecksum(seg: Uint8Array, src: number | Uint8Array, dst: n
 }
 
 /**
- * A blank TCP layer for a Decoder slot: the keys of decode's literal in the same order, so
- * slots and fresh layers share one hidden class (reuse.test.ts compares the key order).
+ * A blank TCP layer: decode fills a fresh one, a Decoder keeps one per slot and refills it for every
+ * frame (one literal, so fresh layers and slots share a hidden class).
  */
 export function newTcpLayer(): TcpLayer {
   return {
@@ -111,9 +111,8 @@ export function newTcpLayer(): TcpLayer {
 }
 
 /**
- * tcp.decode into an existing layer `l`, written field by field in the order of decode's literal
- * (keep the two in step: reuse.test.ts compares them on every sample and random stacks); nothing of
- * `l`'s last use survives.
+ * Decode into `l` (a fresh layer from the blank above, or a Decoder's slot), writing every field,
+ * so nothing of `l`'s last use survives.
  * False, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
  */
 export function decodeTcpInto(buf: Uint8Array, off: number, end: number, pkt: Packet, l: TcpLayer): boolean {
@@ -180,51 +179,8 @@ export const tcp: Dissector<TcpLayer, TcpFields> = {
   ] satisfies FieldDesc[],
 
   decode(buf: Uint8Array, off: number, end: number, pkt: Packet): TcpLayer | null {
-    const have = end - off;
-    if (have < HEADER) {
-      shortLayer(pkt, 'tcp', off, HEADER, have);
-      return null;
-    }
-    const srcPort = u16(buf, off);
-    const dstPort = u16(buf, off + 2);
-    const w = u16(buf, off + 12);
-    const dataOffset = w >>> 12;
-    let hlen = dataOffset * 4;
-    let nextTable: TableName | null = 'tcp.port';
-    if (dataOffset < 5) {
-      problem(pkt, 'tcp', 'tcp.bad-data-offset', 'malformed', 'error', off + 12, `tcp: data offset ${hlen} bytes is below the minimum 20`);
-      hlen = HEADER;
-      nextTable = null;
-    } else if (hlen > have) {
-      shortLayer(pkt, 'tcp', off, hlen, have, 'tcp.bad-data-offset');
-      hlen = have;
-      nextTable = null;
-    }
-    if (off + hlen === end) nextTable = null;
-    const lo = srcPort < dstPort ? srcPort : dstPort;
-    const hi = srcPort < dstPort ? dstPort : srcPort;
-    const l: TcpLayer = {
-      layer: 'tcp',
-      off,
-      len: hlen,
-      payloadOff: off + hlen,
-      payloadEnd: end,
-      nextTable,
-      nextKey: lo,
-      nextKey2: hi === lo ? -1 : hi,
-      srcPort,
-      dstPort,
-      seq: u32(buf, off + 4),
-      ack: u32(buf, off + 8),
-      dataOffset,
-      flags: w & 0x0fff,
-      window: u16(buf, off + 14),
-      checksum: u16(buf, off + 16),
-      urgentPointer: u16(buf, off + 18),
-      optionsLen: hlen - HEADER,
-      options: hlen > HEADER ? buf.subarray(off + HEADER, off + hlen) : EMPTY_BYTES,
-    };
-    return l;
+    const l = newTcpLayer();
+    return decodeTcpInto(buf, off, end, pkt, l) ? l : null;
   },
 
   encode(f: TcpFields, payload?: Uint8Array): Uint8Array {

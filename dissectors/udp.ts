@@ -96,58 +96,21 @@ export function setUdpChecksum(dgram: Uint8Array, src: number | Uint8Array, dst:
  * knows it before the packet's layers array is made.
  */
 export function decodeUdp(buf: Uint8Array, off: number, end: number, pkt: Packet, parent: LayerMeta | null): UdpLayer | null {
-  const have = end - off;
-  if (have < HEADER) {
-    shortLayer(pkt, 'udp', off, HEADER, have);
-    return null;
-  }
-  const srcPort = u16(buf, off);
-  const dstPort = u16(buf, off + 2);
-  const length = u16(buf, off + 4);
-  let payloadEnd = off + length;
-  let nextTable: TableName | null = 'udp.port';
-  if (length < HEADER) {
-    problem(pkt, 'udp', 'udp.bad-length', 'malformed', 'error', off + 4, `udp: length ${length} is below the 8-byte header`);
-    payloadEnd = end;
-    nextTable = null;
-  } else if (length > have) {
-    payloadEnd = end;
-    // The first fragment of a larger datagram: header only, the payload is incomplete.
-    if (isFragment(parent)) nextTable = null;
-    else shortLayer(pkt, 'udp', off, length, have, 'udp.bad-length');
-  }
-  if (length === HEADER) nextTable = null; // nothing follows (a cut payload still goes on: its dissector reports the cut)
-  const lo = srcPort < dstPort ? srcPort : dstPort;
-  const hi = srcPort < dstPort ? dstPort : srcPort;
-  const l: UdpLayer = {
-    layer: 'udp',
-    off,
-    len: HEADER,
-    payloadOff: off + HEADER,
-    payloadEnd,
-    nextTable,
-    nextKey: lo,
-    nextKey2: hi === lo ? -1 : hi,
-    srcPort,
-    dstPort,
-    length,
-    checksum: u16(buf, off + 6),
-  };
-  return l;
+  const l = newUdpLayer();
+  return decodeUdpInto(buf, off, end, pkt, parent, l) ? l : null;
 }
 
 /**
- * A blank UDP layer for a Decoder slot: the keys of decode's literal in the same order, so
- * slots and fresh layers share one hidden class (reuse.test.ts compares the key order).
+ * A blank UDP layer: decode fills a fresh one, a Decoder keeps one per slot and refills it for every
+ * frame (one literal, so fresh layers and slots share a hidden class).
  */
 export function newUdpLayer(): UdpLayer {
   return { layer: 'udp', off: 0, len: 0, payloadOff: 0, payloadEnd: 0, nextTable: null, nextKey: -1, nextKey2: -1, srcPort: 0, dstPort: 0, length: 0, checksum: 0 };
 }
 
 /**
- * decodeUdp into an existing layer `l`, written field by field in the order of decodeUdp's literal
- * (keep the two in step: reuse.test.ts compares them on every sample and random stacks); nothing of
- * `l`'s last use survives.
+ * Decode into `l` (a fresh layer from the blank above, or a Decoder's slot), writing every field,
+ * so nothing of `l`'s last use survives.
  * False, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
  */
 export function decodeUdpInto(buf: Uint8Array, off: number, end: number, pkt: Packet, parent: LayerMeta | null, l: UdpLayer): boolean {

@@ -2,7 +2,7 @@
 // very packet the table loop alone gives (Registry.dissectGeneric): same layers with the same fields
 // in the same order, same views, same problems, same rawOff/rawEnd/rawOf — on every frame of the
 // samples and shared captures, on random valid-then-damaged stacks, and after decodeAs() overrides.
-import { readdirSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +16,7 @@ import { tcp } from '../../dissectors/tcp.js';
 import { udp } from '../../dissectors/udp.js';
 import { vlan } from '../../dissectors/vlan.js';
 import type { Frame } from '../../src/capture/frame.js';
-import { readCaptures } from '../../src/capture/merge.js';
-import { type FrameSpec, MSCS, build, frameArb, plainSpec, shape } from './stacks.js';
+import { type FrameSpec, MSCS, build, capturesIn, frameArb, framesOf, plainSpec, shape } from './stacks.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -27,19 +26,6 @@ function expectSame(reg: Registry, f: Frame): Packet {
   expect(fast.frame).toBe(f);
   expect(shape(fast)).toEqual(shape(generic));
   return fast;
-}
-
-async function framesOf(path: string): Promise<Frame[]> {
-  const set = await readCaptures([path]);
-  const out: Frame[] = [];
-  for await (const b of set.batches()) out.push(...b);
-  return out;
-}
-
-function capturesIn(dir: string, ext: RegExp): string[] {
-  return readdirSync(dir)
-    .filter((n) => ext.test(n))
-    .map((n) => join(dir, n));
 }
 
 // ---- the checks

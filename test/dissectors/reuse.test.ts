@@ -3,7 +3,7 @@
 // compared before its next decode — and nothing of one frame may survive into the next: decoding
 // A, then B, then A again gives the first A. On every frame of the samples and shared captures, on
 // random valid-then-damaged stacks, and after decodeAs() overrides made once it was in use.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +16,7 @@ import { tcp } from '../../dissectors/tcp.js';
 import { udp } from '../../dissectors/udp.js';
 import { vlan } from '../../dissectors/vlan.js';
 import type { Frame } from '../../src/capture/frame.js';
-import { readCaptures } from '../../src/capture/merge.js';
-import { type FrameSpec, MSCS, build, frameArb, plainSpec, shape } from './stacks.js';
+import { type FrameSpec, MSCS, build, capturesIn, frameArb, framesOf, plainSpec, shape } from './stacks.js';
 
 const repo = resolve(import.meta.dirname, '../..');
 
@@ -35,19 +34,6 @@ function expectNoLeak(dec: Decoder, reg: Registry, a: Frame, b: Frame): void {
   const first = expectSame(dec, reg, a);
   expectSame(dec, reg, b);
   expect(expectSame(dec, reg, a)).toEqual(first);
-}
-
-async function framesOf(path: string): Promise<Frame[]> {
-  const set = await readCaptures([path]);
-  const out: Frame[] = [];
-  for await (const b of set.batches()) out.push(...b);
-  return out;
-}
-
-function capturesIn(dir: string, ext: RegExp): string[] {
-  return readdirSync(dir)
-    .filter((n) => ext.test(n))
-    .map((n) => join(dir, n));
 }
 
 /** Every frame of `files` in order through one decoder, then each frame again after a frame of another file. */

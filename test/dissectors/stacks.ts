@@ -2,6 +2,8 @@
 // layers with random fields (0–2 VLAN tags mostly, deeper sometimes; IPv4/IPv6 with options and
 // extension headers; TCP/UDP on heartbeat ports and others), then cut and damaged; and a packet as
 // comparable data.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import type { Packet } from '../../dissectors/core.js';
 import { ethernet } from '../../dissectors/ethernet.js';
@@ -12,6 +14,7 @@ import { tcp } from '../../dissectors/tcp.js';
 import { udp } from '../../dissectors/udp.js';
 import { vlan } from '../../dissectors/vlan.js';
 import type { Frame } from '../../src/capture/frame.js';
+import { readCaptures } from '../../src/capture/merge.js';
 import { frameOf } from '../helpers/frames.js';
 
 /**
@@ -248,4 +251,19 @@ export function build(s: FrameSpec): Frame {
   else if (s.cutAtLayer !== undefined) len = Math.max(0, Math.min(bytes.length, ends[s.cutAtLayer.layer % ends.length]! + s.cutAtLayer.delta));
   if (s.cutByCapture) return frameOf(bytes, { caplen: len, origLen: bytes.length, lead: s.lead, tail: 3, sec: 1_700_000_000, nsec: 987_654_321 });
   return frameOf(bytes.subarray(0, len), { lead: s.lead, tail: 3, sec: 1_700_000_000, nsec: 987_654_321 });
+}
+
+/** Every frame of a capture file, read whole (test inputs are small). */
+export async function framesOf(path: string): Promise<Frame[]> {
+  const set = await readCaptures([path]);
+  const out: Frame[] = [];
+  for await (const b of set.batches()) out.push(...b);
+  return out;
+}
+
+/** The files in `dir` whose names match `ext`. */
+export function capturesIn(dir: string, ext: RegExp): string[] {
+  return readdirSync(dir)
+    .filter((n) => ext.test(n))
+    .map((n) => join(dir, n));
 }

@@ -7,7 +7,7 @@ import { type EthLayer, decodeEthInto, ethernet, newEthLayer } from './ethernet.
 import { type Ipv4Layer, decodeIpv4Into, ipv4, newIpv4Layer } from './ipv4.js';
 import { type Ipv6Layer, decodeIpv6Into, ipv6, newIpv6Layer } from './ipv6.js';
 import { type TcpLayer, decodeTcpInto, newTcpLayer, tcp } from './tcp.js';
-import { type UdpLayer, decodeUdp, decodeUdpInto, newUdpLayer, udp } from './udp.js';
+import { type UdpLayer, decodeUdpInto, newUdpLayer, udp } from './udp.js';
 import { type VlanLayer, decodeVlanInto, newVlanLayer, vlan } from './vlan.js';
 
 /** Deepest layer stack decoded (a hostile frame of 4-byte VLAN tags cannot loop us forever). */
@@ -28,10 +28,6 @@ const IPV4 = 2;
 const IPV6 = 3;
 const TCP = 1;
 const UDP = 2;
-
-/** Placeholder layers of a fast-path packet until its stack is known. */
-const NO_LAYERS: LayerMeta[] = [];
-Object.freeze(NO_LAYERS);
 
 /**
  * `tcp.port=N` / `udp.port=N` strings for Packet.rawOf, made once per port: every TCP/UDP frame
@@ -82,7 +78,7 @@ export class Registry {
   private readonly tables = new Map<TableName, Map<number, Dissector[]>>();
   private readonly byName = new Map<string, Dissector>();
 
-  // The fast path (dissect): Ethernet, 802.1Q tags, IPv4/IPv6, TCP/UDP called directly while the
+  // The direct path (decoder()): Ethernet, 802.1Q tags, IPv4/IPv6, TCP/UDP called directly while the
   // tables hold exactly those dissectors for the keys met. Every add()/decodeAs() bumps `version`;
   // the lookups below are derived again from the tables on the next frame.
   private version = 0;
@@ -189,15 +185,14 @@ export class Registry {
     this.fastVersion = this.version;
   }
 
-  /** Decode one frame through the tables, starting from its interface's link type. */
+  /**
+   * Decode one frame through the tables, starting from its interface's link type, into fresh objects
+   * a caller may keep. The table loop alone: what has to be fast goes through decoder() (the dissect
+   * and info commands) or the analyzers' own fast path, and the decoder's direct calls are tested
+   * against this packet.
+   */
   dissect(frame: Frame): Packet {
-    if (this.fastVersion !== this.version) this.deriveFast();
-    const off = frame.off;
-    const end = off + frame.caplen;
-    const lt = frame.iface.linkType;
-    // The fast path gives the packet its layers array on every way out (NO_LAYERS is frozen: a miss throws).
-    if (lt === 1 && this.fastEth) return this.dissectEthernet(newPacket(frame, frameTime(frame), NO_LAYERS), frame.buf, off, end);
-    return this.walk(newPacket(frame, frameTime(frame)), 'linktype', lt, -1, off, end);
+    return this.walk(newPacket(frame, frameTime(frame)), 'linktype', frame.iface.linkType, -1, frame.off, frame.off + frame.caplen);
   }
 
   /** A Decoder over this registry's tables (see Decoder: its packet lives until its next decode). */
@@ -220,8 +215,12 @@ export class Registry {
   }
 
   /**
-   * dissectEthernet over the slots: the same decoders in the same order, each writing into its slot,
-   * the layers pushed as they come (the reused array already has room for them).
+   * The direct path over the slots: Ethernet, up to two tags, IPv4/IPv6, TCP/UDP called directly (one
+   * layer type at every property read and call site), each decoder writing into its slot, the layers
+   * pushed as they come (the reused array already has room for them). The same packet as the table
+   * loop (dissect(); test/dissectors/registry-fastpath.test.ts and reuse.test.ts prove it); whatever
+   * else comes up (LLC, ARP, slow protocols, a third tag, a claimed port, a decodeAs() override)
+   * continues in the loop from that point. None of these decoders reads pkt.layers.
    */
   private decodeEthernet(pkt: Packet, s: DecoderSlots, buf: Uint8Array, off: number, end: number): Packet {
     const ls = pkt.layers;
@@ -282,79 +281,6 @@ export class Registry {
   }
 
   /**
-   * The same result as the table loop alone (dissectGeneric; the differential test proves it), with
-   * direct calls to the decoders of the common stacks so every property read and call site sees one
-   * layer type. Whatever else comes up (LLC, ARP, slow protocols, a third tag, a claimed port, a
-   * decodeAs() override) continues in the loop from that point.
-   *
-   * The layers stay in locals until the stack is known; the packet's array is then made at its final
-   * size (stack()) instead of grown by push() from empty, which allocates 17 slots for 3 or 4 layers.
-   * None of these decoders reads pkt.layers (udp's look at its parent is given as decodeUdp's argument).
-   */
-  private dissectEthernet(pkt: Packet, buf: Uint8Array, off: number, end: number): Packet {
-    const e = ethernet.decode(buf, off, end, pkt);
-    if (e === null) return stopped(withLayers(pkt, []), 'eth', off, end);
-    off = e.payloadOff;
-    end = e.payloadEnd;
-    if (e.nextTable !== 'ethertype') return this.walk(withLayers(pkt, [e]), e.nextTable, e.nextKey, e.nextKey2, off, end);
-    let type = e.nextKey;
-    let kind = this.etherKind[type]!;
-    // Up to two tags (802.1Q, or 802.1ad + 802.1Q); a deeper stack goes on in the loop.
-    let v1: VlanLayer | null = null;
-    let v2: VlanLayer | null = null;
-    for (let n = 0; kind === VLAN; n++) {
-      if (n === 2) return this.walk(withLayers(pkt, stack(e, v1, v2, null, null)), 'ethertype', type, -1, off, end);
-      const v = vlan.decode(buf, off, end, pkt);
-      if (v === null) return stopped(withLayers(pkt, stack(e, v1, v2, null, null)), 'vlan', off, end);
-      if (n === 0) v1 = v;
-      else v2 = v;
-      off = v.payloadOff;
-      end = v.payloadEnd;
-      if (v.nextTable !== 'ethertype') return this.walk(withLayers(pkt, stack(e, v1, v2, null, null)), v.nextTable, v.nextKey, v.nextKey2, off, end);
-      type = v.nextKey;
-      kind = this.etherKind[type]!;
-    }
-    let ip: Ipv4Layer | Ipv6Layer;
-    if (kind === IPV4) {
-      const ip4 = ipv4.decode(buf, off, end, pkt);
-      if (ip4 === null) return stopped(withLayers(pkt, stack(e, v1, v2, null, null)), 'ipv4', off, end);
-      off = ip4.payloadOff;
-      end = ip4.payloadEnd;
-      if (ip4.nextTable === null) return finished(withLayers(pkt, stack(e, v1, v2, ip4, null)), 'ipv4.payload', off, end);
-      ip = ip4;
-    } else if (kind === IPV6) {
-      const ip6 = ipv6.decode(buf, off, end, pkt);
-      if (ip6 === null) return stopped(withLayers(pkt, stack(e, v1, v2, null, null)), 'ipv6', off, end);
-      off = ip6.payloadOff;
-      end = ip6.payloadEnd;
-      if (ip6.nextTable === null) return finished(withLayers(pkt, stack(e, v1, v2, ip6, null)), 'ipv6.payload', off, end);
-      ip = ip6;
-    } else {
-      return this.walk(withLayers(pkt, stack(e, v1, v2, null, null)), 'ethertype', type, -1, off, end);
-    }
-    const proto = ip.nextKey;
-    const pk = this.protoKind[proto]!;
-    if (pk === TCP) {
-      const t = tcp.decode(buf, off, end, pkt);
-      if (t === null) return stopped(withLayers(pkt, stack(e, v1, v2, ip, null)), 'tcp', off, end);
-      return this.ports(withLayers(pkt, stack(e, v1, v2, ip, t)), t, 'tcp.port', this.tcpPorts, tcpPortRaw, 'tcp.payload');
-    }
-    if (pk === UDP) {
-      const u = decodeUdp(buf, off, end, pkt, ip);
-      if (u === null) return stopped(withLayers(pkt, stack(e, v1, v2, ip, null)), 'udp', off, end);
-      return this.ports(withLayers(pkt, stack(e, v1, v2, ip, u)), u, 'udp.port', this.udpPorts, udpPortRaw, 'udp.payload');
-    }
-    withLayers(pkt, stack(e, v1, v2, ip, null));
-    return this.walk(pkt, 'ip.proto', proto, -1, off, end);
-  }
-
-  /** Decode one frame through the table loop only (no fast path): the reference the fast path is tested against. */
-  dissectGeneric(frame: Frame): Packet {
-    const pkt = newPacket(frame, frameTime(frame));
-    return this.walk(pkt, 'linktype', frame.iface.linkType, -1, frame.off, frame.off + frame.caplen);
-  }
-
-  /**
    * After TCP or UDP (`l`): its payload goes to the port table when either port is registered there,
    * else stays raw, named `tcp.port=N` / `udp.port=N` (strings made once per port, in `raws`).
    */
@@ -411,19 +337,6 @@ export class Registry {
     pkt.rawEnd = end;
     return pkt;
   }
-}
-
-/** Give a fast-path packet its layers (made once at their final size by stack()). */
-function withLayers(pkt: Packet, layers: LayerMeta[]): Packet {
-  (pkt as { layers: LayerMeta[] }).layers = layers;
-  return pkt;
-}
-
-/** The fast path's layers in order, as an array literal of exactly their number. */
-function stack(e: EthLayer, v1: VlanLayer | null, v2: VlanLayer | null, ip: LayerMeta | null, l4: LayerMeta | null): LayerMeta[] {
-  if (v1 === null) return ip === null ? [e] : l4 === null ? [e, ip] : [e, ip, l4];
-  if (v2 === null) return ip === null ? [e, v1] : l4 === null ? [e, v1, ip] : [e, v1, ip, l4];
-  return ip === null ? [e, v1, v2] : l4 === null ? [e, v1, v2, ip] : [e, v1, v2, ip, l4];
 }
 
 /** Decoding stopped at [off, end): a decoder returned null (`raw` is its name) or no dissector claims the key (`raw` is 'table=key'). */

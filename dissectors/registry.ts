@@ -218,7 +218,7 @@ export class Registry {
    * The direct path over the slots: Ethernet, up to two tags, IPv4/IPv6, TCP/UDP called directly (one
    * layer type at every property read and call site), each decoder writing into its slot, the layers
    * pushed as they come (the reused array already has room for them). The same packet as the table
-   * loop (dissect(); test/dissectors/registry-fastpath.test.ts and reuse.test.ts prove it); whatever
+   * loop (dissect(); test/dissectors/reuse.test.ts proves it); whatever
    * else comes up (LLC, ARP, slow protocols, a third tag, a claimed port, a decodeAs() override)
    * continues in the loop from that point. None of these decoders reads pkt.layers.
    */

@@ -1,4 +1,4 @@
-// Random Ethernet stacks for the registry's differential tests (registry-fastpath, reuse): valid
+// Random Ethernet stacks for the registry's differential test (reuse.test.ts): valid
 // layers with random fields (0–2 VLAN tags mostly, deeper sometimes; IPv4/IPv6 with options and
 // extension headers; TCP/UDP on heartbeat ports and others), then cut and damaged; and a packet as
 // comparable data.

@@ -94,6 +94,23 @@ export function resetPacket(pkt: Packet, frame: Frame, time: number): void {
   pkt.rawOf = '';
 }
 
+/**
+ * Views 0..max bytes long over one shared array: a reused layer's variable-length field, filled by
+ * fillView, so a decoder does not make a view of the frame (a Buffer subarray: an allocation and
+ * about as many instructions as decoding the layer) for every packet. Valid until the next fill.
+ */
+export function slotViews(max: number): readonly Uint8Array[] {
+  const backing = new Uint8Array(max);
+  return Array.from({ length: max + 1 }, (_, n) => backing.subarray(0, n));
+}
+
+/** Copy b[off, off + n) into the views' shared array (n ≤ their max) and return the n-byte view. */
+export function fillView(views: readonly Uint8Array[], b: Uint8Array, off: number, n: number): Uint8Array {
+  const v = views[n]!;
+  for (let i = 0; i < n; i++) v[i] = b[off + i]!;
+  return v;
+}
+
 /** Attach a problem to a packet (allocates the list on first use). */
 export function addProblem(pkt: Packet, p: Problem): void {
   if (pkt.problems === NO_PROBLEMS) pkt.problems = [p];

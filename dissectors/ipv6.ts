@@ -1,8 +1,8 @@
 // IPv6 (RFC 8200) with its extension headers walked to the upper-layer protocol: hop-by-hop (0),
 // routing (43), fragment (44), destination options (60), AH (51, RFC 4302), mobility (135), HIP
 // (139), shim6 (140); ESP (50) and No Next Header (59) end the walk. SPEC "Layers" ipv6; hot path:
-// one object literal (or a registry Decoder's reused layer, decodeIpv6Into), the only allocations
-// are the address and extension-header views.
+// one object literal whose only allocations are the address and extension-header views, or a registry
+// Decoder's reused layer (newIpv6Slot), which copies the addresses into its own arrays.
 import {
   type Dissector,
   type FieldDesc,
@@ -29,7 +29,7 @@ export interface Ipv6Layer extends LayerMeta {
   /** Next Header of the fixed header (the first extension header, or the upper layer). */
   nextHeader: number;
   hopLimit: number;
-  /** 16-byte views into the frame. */
+  /** 16-byte views into the frame (a Decoder's reused layer: its own arrays, refilled per frame). */
   src: Uint8Array;
   dst: Uint8Array;
   /** Extension-header bytes between the fixed header and the upper layer (view; shared empty when none). */
@@ -120,8 +120,20 @@ export function newIpv6Layer(): Ipv6Layer {
 }
 
 /**
+ * A blank IPv6 layer whose `src` and `dst` are its own 16-byte arrays, which decodeIpv6Into refills
+ * (a Decoder's slot): the addresses stay valid only until the layer's next decode.
+ */
+export function newIpv6Slot(): Ipv6Layer {
+  const l = newIpv6Layer();
+  l.src = new Uint8Array(16);
+  l.dst = new Uint8Array(16);
+  return l;
+}
+
+/**
  * Decode into `l` (a fresh layer from the blank above, or a Decoder's slot), writing every field,
- * so nothing of `l`'s last use survives.
+ * so nothing of `l`'s last use survives. A blank layer gets `src`/`dst` as views into the frame; a
+ * slot (newIpv6Slot) gets the addresses copied into its own arrays.
  * False, with the problem on `pkt`, when the fixed header is short. The registry's Decoder reuses one `l`.
  */
 export function decodeIpv6Into(buf: Uint8Array, off: number, end: number, pkt: Packet, l: Ipv6Layer): boolean {
@@ -203,8 +215,19 @@ export function decodeIpv6Into(buf: Uint8Array, off: number, end: number, pkt: P
   l.payloadLength = payloadLength;
   l.nextHeader = nextHeader;
   l.hopLimit = buf[off + 7]!;
-  l.src = buf.subarray(off + 8, off + 24);
-  l.dst = buf.subarray(off + 24, off + 40);
+  if (l.src === EMPTY_BYTES) {
+    l.src = buf.subarray(off + 8, off + 24);
+    l.dst = buf.subarray(off + 24, off + 40);
+  } else {
+    // A Decoder's slot owns its two arrays (ownAddresses): refilled, not a view made per frame
+    // (Buffer.subarray costs as much as the rest of this decode).
+    const s = l.src;
+    const d = l.dst;
+    for (let i = 0; i < 16; i++) {
+      s[i] = buf[off + 8 + i]!;
+      d[i] = buf[off + 24 + i]!;
+    }
+  }
   l.ext = p > off + FIXED ? buf.subarray(off + FIXED, p) : EMPTY_BYTES;
   l.protocol = nh;
   l.fragment = fragment;

@@ -2,10 +2,10 @@
 // shared by every parent, overridable from the command line (--decode-as udp.port=4000:mscs).
 import type { Frame } from '../src/capture/frame.js';
 import { frameTime } from '../src/capture/frame.js';
-import { type Dissector, type LayerMeta, type Packet, type TableName, addProblem, newPacket, resetPacket } from './core.js';
+import { type Dissector, type LayerMeta, type Packet, type TableName, addProblem, newPacket, resetPacket, slotViews } from './core.js';
 import { type EthLayer, decodeEthInto, ethernet, newEthLayer } from './ethernet.js';
 import { type Ipv4Layer, decodeIpv4Into, ipv4, newIpv4Layer } from './ipv4.js';
-import { type Ipv6Layer, decodeIpv6Into, ipv6, newIpv6Layer } from './ipv6.js';
+import { type Ipv6Layer, decodeIpv6Into, ipv6, newIpv6Slot } from './ipv6.js';
 import { type TcpLayer, decodeTcpInto, newTcpLayer, tcp } from './tcp.js';
 import { type UdpLayer, decodeUdpInto, newUdpLayer, udp } from './udp.js';
 import { type VlanLayer, decodeVlanInto, newVlanLayer, vlan } from './vlan.js';
@@ -68,8 +68,10 @@ class DecoderSlots {
   readonly vlan1: VlanLayer = newVlanLayer();
   readonly vlan2: VlanLayer = newVlanLayer();
   readonly ipv4: Ipv4Layer = newIpv4Layer();
-  readonly ipv6: Ipv6Layer = newIpv6Layer();
+  readonly ipv6: Ipv6Layer = newIpv6Slot();
   readonly tcp: TcpLayer = newTcpLayer();
+  /** The TCP slot's options (up to 40 bytes: data offset 15). */
+  readonly tcpOptions = slotViews(40);
   readonly udp: UdpLayer = newUdpLayer();
 }
 
@@ -267,7 +269,7 @@ export class Registry {
     const pk = this.protoKind[proto]!;
     if (pk === TCP) {
       const t = s.tcp;
-      if (!decodeTcpInto(buf, off, end, pkt, t)) return stopped(pkt, 'tcp', off, end);
+      if (!decodeTcpInto(buf, off, end, pkt, t, s.tcpOptions)) return stopped(pkt, 'tcp', off, end);
       ls.push(t);
       return this.ports(pkt, t, 'tcp.port', this.tcpPorts, tcpPortRaw, 'tcp.payload');
     }

@@ -1,6 +1,7 @@
 // TCP (RFC 9293): ports, sequence numbers, data offset checked, flags named (AE from RFC 9768 —
-// formerly NS), options kept as a view. SPEC "Layers" tcp; hot path: one object literal (or a registry
-// Decoder's reused layer, decodeTcpInto).
+// formerly NS), options kept as a view (a registry Decoder's reused layer: copied into the decoder's
+// own bytes, slotViews). SPEC "Layers" tcp; hot path: one object literal, or the Decoder's layer
+// (decodeTcpInto).
 import {
   type Dissector,
   type FieldDesc,
@@ -8,6 +9,7 @@ import {
   type LayerMeta,
   type Packet,
   type TableName,
+  fillView,
   flagNames,
   problem,
   putU16,
@@ -113,9 +115,10 @@ export function newTcpLayer(): TcpLayer {
 /**
  * Decode into `l` (a fresh layer from the blank above, or a Decoder's slot), writing every field,
  * so nothing of `l`'s last use survives.
- * False, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`.
+ * False, with the problem on `pkt`, when the header is short. The registry's Decoder reuses one `l`
+ * and passes `optionViews` (slotViews(40)): options are copied there instead of viewed in the frame.
  */
-export function decodeTcpInto(buf: Uint8Array, off: number, end: number, pkt: Packet, l: TcpLayer): boolean {
+export function decodeTcpInto(buf: Uint8Array, off: number, end: number, pkt: Packet, l: TcpLayer, optionViews: readonly Uint8Array[] | null = null): boolean {
   const have = end - off;
   if (have < HEADER) {
     shortLayer(pkt, 'tcp', off, HEADER, have);
@@ -156,7 +159,7 @@ export function decodeTcpInto(buf: Uint8Array, off: number, end: number, pkt: Pa
   l.checksum = u16(buf, off + 16);
   l.urgentPointer = u16(buf, off + 18);
   l.optionsLen = hlen - HEADER;
-  l.options = hlen > HEADER ? buf.subarray(off + HEADER, off + hlen) : EMPTY_BYTES;
+  l.options = hlen === HEADER ? EMPTY_BYTES : optionViews === null ? buf.subarray(off + HEADER, off + hlen) : fillView(optionViews, buf, off + HEADER, hlen - HEADER);
   return true;
 }
 

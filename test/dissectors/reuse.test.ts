@@ -11,12 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { ethernet } from '../../dissectors/ethernet.js';
 import { registry } from '../../dissectors/index.js';
 import { ipv4 } from '../../dissectors/ipv4.js';
-import { ipv6 } from '../../dissectors/ipv6.js';
+import { type Ipv6Layer, ipv6 } from '../../dissectors/ipv6.js';
 import { type Decoder, Registry } from '../../dissectors/registry.js';
-import { tcp } from '../../dissectors/tcp.js';
+import { type TcpLayer, tcp } from '../../dissectors/tcp.js';
 import { udp } from '../../dissectors/udp.js';
 import { vlan } from '../../dissectors/vlan.js';
 import type { Frame } from '../../src/capture/frame.js';
+import { frameOf } from '../helpers/frames.js';
 import { type FrameSpec, MSCS, build, capturesIn, frameArb, framesOf, plainSpec, shape } from './stacks.js';
 
 const repo = resolve(import.meta.dirname, '../..');
@@ -74,6 +75,46 @@ describe('Registry.decoder (reused packet and layers)', () => {
     expect(p.layers[0]).toBe(eth);
     // Another decoder owns other objects.
     expect(registry.decoder().decode(a)).not.toBe(p);
+  });
+
+  it('copies IPv6 addresses and TCP options into arrays of its own, refilled for every frame', () => {
+    const dec = registry.decoder();
+    const opts = (n: number, x: number) => Uint8Array.from({ length: n }, (_, i) => (x + i) & 0xff);
+    const tcpFrame = (options: Uint8Array<ArrayBuffer>) => build(plainSpec({ kind: 'tcp', sport: 1, dport: 2, seq: 3, ack: 4, flags: 0x10, dataOffset: undefined, options, payload: new Uint8Array(3) }));
+    const a = tcpFrame(opts(12, 1));
+    const b = tcpFrame(opts(40, 100));
+    const c = tcpFrame(new Uint8Array(0));
+    const optionsOf = (f: Frame) => (dec.decode(f).layers[2] as TcpLayer).options;
+    const oa = optionsOf(a);
+    expect(oa.buffer).not.toBe(a.buf.buffer);
+    expect(Array.from(oa)).toEqual(Array.from(opts(12, 1)));
+    const ob = optionsOf(b);
+    expect(ob.buffer).toBe(oa.buffer);
+    expect(Array.from(ob)).toEqual(Array.from(opts(40, 100)));
+    expect(optionsOf(c).length).toBe(0);
+    expect(Array.from(optionsOf(a))).toEqual(Array.from(opts(12, 1)));
+    // dissect() still gives views of the frame.
+    const fresh = registry.dissect(a).layers[2] as TcpLayer;
+    expect(fresh.options.buffer).toBe(a.buf.buffer);
+
+    const v6 = (src: number, dst: number) =>
+      frameOf(
+        ethernet.encode(
+          { dst: 1, src: 2, type: 0x86dd },
+          ipv6.encode({ nextHeader: 17, src: opts(16, src), dst: opts(16, dst) }, udp.encode({ srcPort: 5, dstPort: 6 }, new Uint8Array(2))),
+        ),
+      );
+    const x = v6(10, 50);
+    const y = v6(200, 7);
+    const ip6 = (f: Frame) => dec.decode(f).layers[1] as Ipv6Layer;
+    const l = ip6(x);
+    const [s0, d0] = [l.src, l.dst];
+    expect(s0.buffer).not.toBe(x.buf.buffer);
+    expect([Array.from(l.src), Array.from(l.dst)]).toEqual([Array.from(opts(16, 10)), Array.from(opts(16, 50))]);
+    ip6(y);
+    expect([l.src, l.dst]).toEqual([s0, d0]);
+    expect([Array.from(l.src), Array.from(l.dst)]).toEqual([Array.from(opts(16, 200)), Array.from(opts(16, 7))]);
+    expect((registry.dissect(y).layers[1] as Ipv6Layer).src.buffer).toBe(y.buf.buffer);
   });
 
   it('leaks nothing between random stacks, cut and damaged (A, B, A)', () => {

@@ -19,11 +19,13 @@ import { frameOf } from '../helpers/frames.js';
 
 /**
  * A packet as comparable data: every own key in order (a changed field order would change hidden
- * classes), views as their position in the frame's buffer (a copy is not the same as a view).
+ * classes), byte arrays as their bytes. Not where they live: a Decoder copies IPv6 addresses and TCP
+ * options into arrays of its own where dissect() makes views of the frame (reuse.test.ts checks that
+ * contract on its own).
  */
 export function shape(p: Packet): unknown {
   const val = (v: unknown): unknown => {
-    if (v instanceof Uint8Array) return { view: v.buffer === p.frame.buf.buffer, byteOffset: v.byteOffset, length: v.length, bytes: Array.from(v) };
+    if (v instanceof Uint8Array) return { bytes: Array.from(v) };
     if (Array.isArray(v)) return v.map(val);
     if (v !== null && typeof v === 'object') return Object.entries(v).map(([k, x]) => [k, val(x)]);
     return v;

@@ -212,6 +212,22 @@ export function meta(layer: string, off: number, len: number, payloadEnd: number
 // ---------------------------------------------------------------------------------------------
 // Byte helpers: bounds are checked once per layer by the caller, then fields are read directly.
 
+/** The DataView viewOf gave last, and the array it views. */
+const lastView: { buf: Uint8Array; view: DataView } = { buf: new Uint8Array(0), view: new DataView(new ArrayBuffer(0)) };
+
+/**
+ * A DataView over all of `b`, kept for the array asked about last: frames of one reader chunk share
+ * its array, so hot decoders read 16/32-bit fields in one bounds-checked load each (u16/u32 make two
+ * and four) for the price of one DataView per chunk.
+ */
+export function viewOf(b: Uint8Array): DataView {
+  if (b !== lastView.buf) {
+    lastView.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    lastView.buf = b;
+  }
+  return lastView.view;
+}
+
 export function u16(b: Uint8Array, o: number): number {
   return (b[o]! << 8) | b[o + 1]!;
 }

@@ -6,12 +6,12 @@ import {
   type LayerMeta,
   type Packet,
   macText,
-  mac48,
   named,
   problem,
   putMac48,
   putU16,
   shortLayer,
+  viewOf,
 } from './core.js';
 import { LLC_PDU } from './llc.js';
 
@@ -141,7 +141,8 @@ export function decodeEthInto(buf: Uint8Array, off: number, end: number, pkt: Pa
     shortLayer(pkt, 'eth', off, ETH_HEADER_LEN, end - off);
     return false;
   }
-  const type = (buf[off + 12]! << 8) | buf[off + 13]!;
+  const v = viewOf(buf);
+  const type = v.getUint16(off + 12);
   l.off = off;
   l.len = ETH_HEADER_LEN;
   l.payloadOff = off + ETH_HEADER_LEN;
@@ -149,8 +150,8 @@ export function decodeEthInto(buf: Uint8Array, off: number, end: number, pkt: Pa
   l.nextTable = 'ethertype';
   l.nextKey = type;
   l.nextKey2 = -1;
-  l.dst = mac48(buf, off);
-  l.src = mac48(buf, off + 6);
+  l.dst = v.getUint16(off) * 0x100000000 + v.getUint32(off + 2);
+  l.src = v.getUint16(off + 6) * 0x100000000 + v.getUint32(off + 8);
   l.type = type;
   if (type <= ETH_MAX_LENGTH) lengthPayload(l, type, end, pkt);
   return true;

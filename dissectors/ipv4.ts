@@ -16,8 +16,7 @@ import {
   putU16,
   putU32,
   shortLayer,
-  u16,
-  u32,
+  viewOf,
 } from './core.js';
 
 /** A decoded IPv4 header (SPEC "Layers" ipv4). */
@@ -139,28 +138,26 @@ export function pseudoSum4(src: number, dst: number, protocol: number, length: n
 
 const MIN_HEADER = 20;
 
-/** The DataView headerChecksumOk reads through, and the array it views (one per reader chunk in practice). */
-const ck: { buf: Uint8Array; view: DataView } = { buf: EMPTY_BYTES, view: new DataView(new ArrayBuffer(0)) };
+/**
+ * Does a 20-byte IPv4 header given as its five big-endian 32-bit words verify (RFC 1071: the
+ * one's-complement sum of its 16-bit words is 0xffff)? The sum (< 2^21) is folded twice in int32 arithmetic.
+ */
+export function wordsChecksumOk(w0: number, w1: number, w2: number, w3: number, w4: number): boolean {
+  let s = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff) + (w4 >>> 16) + (w4 & 0xffff);
+  s = (s & 0xffff) + (s >>> 16);
+  s = (s & 0xffff) + (s >>> 16);
+  return s === 0xffff;
+}
 
 /**
- * Does the header checksum of the IPv4 header at b[off, off + hlen) verify (RFC 1071: the one's-complement
- * sum of all its words is 0xffff)? The same verdict as inetFold(inetSum(...)) === 0, written for the hot
- * path: the 20 fixed bytes as five 32-bit loads (a DataView kept per array), their 16-bit halves summed, the sum (< 2^21 for
- * 30 words) folded twice in int32 arithmetic.
+ * Does the header checksum of the IPv4 header at b[off, off + hlen) verify (hlen a multiple of 4, at
+ * least 20)? The same verdict as inetFold(inetSum(...)) === 0, written for the hot path: 32-bit
+ * loads whose 16-bit halves are summed, the sum (< 2^21 for 15 words) folded twice.
  */
 export function headerChecksumOk(b: Uint8Array, off: number, hlen: number): boolean {
-  let v = ck.view;
-  if (b !== ck.buf) {
-    v = ck.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    ck.buf = b;
-  }
-  const w0 = v.getUint32(off);
-  const w1 = v.getUint32(off + 4);
-  const w2 = v.getUint32(off + 8);
-  const w3 = v.getUint32(off + 12);
-  const w4 = v.getUint32(off + 16);
-  let s = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff) + (w4 >>> 16) + (w4 & 0xffff);
-  for (let i = off + MIN_HEADER, e = off + hlen; i < e; i += 4) {
+  const v = viewOf(b);
+  let s = 0;
+  for (let i = off, e = off + hlen; i < e; i += 4) {
     const w = v.getUint32(i);
     s += (w >>> 16) + (w & 0xffff);
   }
@@ -219,15 +216,20 @@ export function decodeIpv4Into(buf: Uint8Array, off: number, end: number, pkt: P
     shortLayer(pkt, 'ipv4', off, MIN_HEADER, have);
     return false;
   }
-  const b0 = buf[off]!;
-  const b1 = buf[off + 1]!;
-  const version = b0 >>> 4;
-  const ihl = b0 & 0x0f;
-  const totalLength = u16(buf, off + 2);
-  const fw = u16(buf, off + 6);
-  const flags = fw >>> 13;
-  const fragOffset = fw & 0x1fff;
-  const protocol = buf[off + 9]!;
+  // The fixed header as five words: its fields and its checksum come from them.
+  const v = viewOf(buf);
+  const w0 = v.getUint32(off);
+  const w1 = v.getUint32(off + 4);
+  const w2 = v.getUint32(off + 8);
+  const src = v.getUint32(off + 12);
+  const dst = v.getUint32(off + 16);
+  const version = w0 >>> 28;
+  const ihl = (w0 >>> 24) & 0x0f;
+  const b1 = (w0 >>> 16) & 0xff;
+  const totalLength = w0 & 0xffff;
+  const flags = (w1 >>> 13) & 0x7;
+  const fragOffset = w1 & 0x1fff;
+  const protocol = (w2 >>> 16) & 0xff;
   let nextTable: TableName | null = fragOffset === 0 ? 'ip.proto' : null;
 
   if (version !== 4) {
@@ -247,7 +249,7 @@ export function decodeIpv4Into(buf: Uint8Array, off: number, end: number, pkt: P
     headerCut = true;
     nextTable = null;
   } else {
-    checksumStatus = headerChecksumOk(buf, off, hlen) ? 1 : 0;
+    checksumStatus = (hlen === MIN_HEADER ? wordsChecksumOk(w0, w1, w2, src, dst) : headerChecksumOk(buf, off, hlen)) ? 1 : 0;
     if (checksumStatus === 0) {
       problem(pkt, 'ipv4', 'ipv4.bad-checksum', 'unusual', 'note', off + 10,
         'ipv4: header checksum does not verify (common in captures taken on the sender with checksum offload)');
@@ -282,14 +284,14 @@ export function decodeIpv4Into(buf: Uint8Array, off: number, end: number, pkt: P
   l.dscp = b1 >>> 2;
   l.ecn = b1 & 3;
   l.totalLength = totalLength;
-  l.id = u16(buf, off + 4);
+  l.id = w1 >>> 16;
   l.flags = flags;
   l.fragOffset = fragOffset;
-  l.ttl = buf[off + 8]!;
+  l.ttl = w2 >>> 24;
   l.protocol = protocol;
-  l.checksum = u16(buf, off + 10);
-  l.src = u32(buf, off + 12);
-  l.dst = u32(buf, off + 16);
+  l.checksum = w2 & 0xffff;
+  l.src = src;
+  l.dst = dst;
   l.optionsLen = hlen > MIN_HEADER ? hlen - MIN_HEADER : 0;
   l.options = hlen > MIN_HEADER ? buf.subarray(off + MIN_HEADER, off + hlen) : EMPTY_BYTES;
   l.checksumStatus = checksumStatus;

@@ -10,13 +10,12 @@ import {
   type Packet,
   type TableName,
   fillView,
+  viewOf,
   flagNames,
   problem,
   putU16,
   putU32,
   shortLayer,
-  u16,
-  u32,
 } from './core.js';
 import { EMPTY_BYTES } from './ipv4.js';
 import { transportChecksum } from './udp.js';
@@ -124,9 +123,16 @@ export function decodeTcpInto(buf: Uint8Array, off: number, end: number, pkt: Pa
     shortLayer(pkt, 'tcp', off, HEADER, have);
     return false;
   }
-  const srcPort = u16(buf, off);
-  const dstPort = u16(buf, off + 2);
-  const w = u16(buf, off + 12);
+  // The fixed header as five words (one load each).
+  const v = viewOf(buf);
+  const ports = v.getUint32(off);
+  const seq = v.getUint32(off + 4);
+  const ack = v.getUint32(off + 8);
+  const w3 = v.getUint32(off + 12);
+  const w4 = v.getUint32(off + 16);
+  const srcPort = ports >>> 16;
+  const dstPort = ports & 0xffff;
+  const w = w3 >>> 16;
   const dataOffset = w >>> 12;
   let hlen = dataOffset * 4;
   let nextTable: TableName | null = 'tcp.port';
@@ -151,13 +157,13 @@ export function decodeTcpInto(buf: Uint8Array, off: number, end: number, pkt: Pa
   l.nextKey2 = hi === lo ? -1 : hi;
   l.srcPort = srcPort;
   l.dstPort = dstPort;
-  l.seq = u32(buf, off + 4);
-  l.ack = u32(buf, off + 8);
+  l.seq = seq;
+  l.ack = ack;
   l.dataOffset = dataOffset;
   l.flags = w & 0x0fff;
-  l.window = u16(buf, off + 14);
-  l.checksum = u16(buf, off + 16);
-  l.urgentPointer = u16(buf, off + 18);
+  l.window = w3 & 0xffff;
+  l.checksum = w4 >>> 16;
+  l.urgentPointer = w4 & 0xffff;
   l.optionsLen = hlen - HEADER;
   l.options = hlen === HEADER ? EMPTY_BYTES : optionViews === null ? buf.subarray(off + HEADER, off + hlen) : fillView(optionViews, buf, off + HEADER, hlen - HEADER);
   return true;

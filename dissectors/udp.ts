@@ -1,7 +1,7 @@
 // UDP (RFC 768): ports, length checked against the IP payload, checksum helpers with the IPv4/IPv6
 // pseudo-header. SPEC "Layers" udp; hot path: one object literal (or a registry Decoder's reused
 // layer, decodeUdpInto), nothing else allocated.
-import { type Dissector, type FieldDesc, type LayerMeta, type Packet, type TableName, problem, putU16, shortLayer, u16 } from './core.js';
+import { type Dissector, type FieldDesc, type LayerMeta, type Packet, type TableName, problem, putU16, shortLayer, viewOf } from './core.js';
 import { type Ipv4Layer, inetFold, inetSum, isIpv4Fragment, pseudoSum4 } from './ipv4.js';
 import { type Ipv6Layer, isIpv6Fragment, pseudoSum6 } from './ipv6.js';
 
@@ -119,9 +119,12 @@ export function decodeUdpInto(buf: Uint8Array, off: number, end: number, pkt: Pa
     shortLayer(pkt, 'udp', off, HEADER, have);
     return false;
   }
-  const srcPort = u16(buf, off);
-  const dstPort = u16(buf, off + 2);
-  const length = u16(buf, off + 4);
+  const v = viewOf(buf);
+  const ports = v.getUint32(off);
+  const w1 = v.getUint32(off + 4);
+  const srcPort = ports >>> 16;
+  const dstPort = ports & 0xffff;
+  const length = w1 >>> 16;
   let payloadEnd = off + length;
   let nextTable: TableName | null = 'udp.port';
   if (length < HEADER) {
@@ -147,7 +150,7 @@ export function decodeUdpInto(buf: Uint8Array, off: number, end: number, pkt: Pa
   l.srcPort = srcPort;
   l.dstPort = dstPort;
   l.length = length;
-  l.checksum = u16(buf, off + 6);
+  l.checksum = w1 & 0xffff;
   return true;
 }
 

@@ -8,6 +8,7 @@ import {
   named,
   putU16,
   shortLayer,
+  viewOf,
 } from './core.js';
 import { ETH_MAX_LENGTH, etherTypeNames, lengthPayload } from './ethernet.js';
 
@@ -74,8 +75,9 @@ export function decodeVlanInto(buf: Uint8Array, off: number, end: number, pkt: P
     shortLayer(pkt, 'vlan', off, VLAN_TAG_LEN, end - off);
     return false;
   }
-  const tci = (buf[off]! << 8) | buf[off + 1]!;
-  const type = (buf[off + 2]! << 8) | buf[off + 3]!;
+  const w = viewOf(buf).getUint32(off);
+  const tci = w >>> 16;
+  const type = w & 0xffff;
   l.off = off;
   l.len = VLAN_TAG_LEN;
   l.payloadOff = off + VLAN_TAG_LEN;

@@ -7,7 +7,7 @@
 // dissectors' own (dissectors/ethernet.ts, vlan.ts, ipv4.ts, ipv6.ts, tcp.ts, udp.ts) exactly.
 import type { Frame } from '../capture/frame.js';
 import { type LayerMeta, type Packet, type Problem, problem } from '../../dissectors/core.js';
-import { headerChecksumOk } from '../../dissectors/ipv4.js';
+import { headerChecksumOk, wordsChecksumOk } from '../../dissectors/ipv4.js';
 import type { Registry } from '../../dissectors/registry.js';
 import type { TableName } from '../../dissectors/core.js';
 import type { PacketSummary } from './summary.js';
@@ -23,17 +23,6 @@ const BAD_CHECKSUM = 'ipv4: header checksum does not verify (common in captures 
 /** IPv6 next-header values the IPv6 dissector walks as extension headers (or stops at). */
 const IPV6_EXT = new Uint8Array(256);
 for (const nh of [0, 43, 44, 51, 59, 60, 135, 139, 140]) IPV6_EXT[nh] = 1;
-
-/**
- * Does a 20-byte IPv4 header given as its five big-endian 32-bit words verify (RFC 1071: the
- * one's-complement sum of its 16-bit words is 0xffff)? The same verdict as headerChecksumOk.
- */
-export function wordsChecksumOk(w0: number, w1: number, w2: number, w3: number, w4: number): boolean {
-  let s = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff) + (w4 >>> 16) + (w4 & 0xffff);
-  s = (s & 0xffff) + (s >>> 16);
-  s = (s & 0xffff) + (s >>> 16);
-  return s === 0xffff;
-}
 
 /** Which keys of a dispatch table have a dissector (read once from the registry). */
 function keysOf(reg: Registry, table: TableName, size: number): Uint8Array {

@@ -228,11 +228,24 @@ export class Pipeline {
     return this.inputs[i]!;
   }
 
+  /** The fast path, made on the first frame: the registry is read then (after --decode-as rules were applied). */
+  private fastPath(): FastPath | null {
+    if (this.fast === null && this.useFast) this.fast = new FastPath(this.registry, this.settings.reorderWindow);
+    return this.fast;
+  }
+
+  /**
+   * Optional: frames about to enter the reorder stage, in arrival order. Their headers are decoded
+   * now, while the reader has just read them, not when `feed` gets them a window later (FastPath.prescan).
+   */
+  prescan(frames: readonly Frame[]): void {
+    this.fastPath()?.prescan(frames);
+  }
+
   /** Dissect and analyse one frame. */
   feed(frame: Frame): void {
-    // The registry is read on the first frame (after --decode-as rules were applied).
     let fast = this.fast;
-    if (fast === null && this.useFast) fast = this.fast = new FastPath(this.registry);
+    if (fast === null && this.useFast) fast = this.fastPath();
     let pkt = fast !== null ? fast.take(frame, this.ctx.summary) : null;
     if (pkt === null) {
       pkt = this.registry.dissect(frame);

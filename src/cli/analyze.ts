@@ -59,6 +59,7 @@ export async function analyzeFiles(files: readonly string[], settings: PipelineS
     feed.inputs.forEach((m, i) => p.setInput(i, { file: m.file, format: m.format }));
     const out = newBatch();
     for await (const batch of feed.batches()) {
+      p.prescan(batch);
       out.length = 0;
       reorder.process(batch, out);
       for (let i = 0; i < out.length; i++) p.feed(out[i]!);

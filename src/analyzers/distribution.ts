@@ -4,7 +4,7 @@
 // member whose LACP state is not collecting+distributing; and the hash-policy inference.
 import { type Packet, ipv4Text, ipv6Text, macText, parseIpv4, parseIpv6 } from '../../dissectors/core.js';
 import type { AnalyzerContext } from './context.js';
-import { Dir, FlowKind, FlowTable, NO_MEMBER } from './flows.js';
+import { Cur, Dir, FlowKind, FlowTable, NO_MEMBER } from './flows.js';
 import { type InferenceResult, type TxFlow, inferPolicies, inferable } from './hashinfer.js';
 import { MAX_MEMBERS } from './members.js';
 import { type Analyzer, type Evidence, type TimelineEvent, evidenceOf, pushEvidence } from './types.js';
@@ -297,18 +297,18 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     // The flow direction's hot record, all in one place.
     const D = ft.dirs;
     const o = d * Dir.SIZE;
-    if (D[o + Dir.ADDRESSED] === 0) ft.addressed(d, s);
+    if (ft.addressedDir[d] === 0) ft.addressed(d, s);
     D[o + Dir.PKTS]! += 1;
     D[o + Dir.BYTES]! += len;
     const prevT = D[o + Dir.LAST]!;
     D[o + Dir.LAST] = t;
     const cur = D[o + Dir.CUR]!;
-    if (cur === m) {
-      const mask = D[o + Dir.MASK]!;
-      if (mask & (mask - 1)) this.split(d, m, len);
+    if (cur === m) return;
+    if (cur === m + Cur.MULTI) {
+      this.split(d, m, len);
       return;
     }
-    this.assign(id, d, cur, m, prevT, pkt);
+    this.assign(id, d, cur & 0xff, m, prevT, pkt);
   }
 
   /** Online guess of the team side (for telling the team's own flow moves from the switch's): flows per endpoint. */
@@ -372,12 +372,13 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
     const o = d * Dir.SIZE;
     const bit = 2 ** m;
     const other = d ^ 1;
-    const mine = D[o + Dir.MASK]!;
-    if ((((mine | D[other * Dir.SIZE + Dir.MASK]!) / bit) & 1) === 0) this.mFlows[m]! += 1;
+    const masks = ft.masks;
+    const mine = masks[d]!;
+    if ((((mine | masks[other]!) / bit) & 1) === 0) this.mFlows[m]! += 1;
     if (cur === NO_MEMBER) {
       ft.firstMember[d] = m;
       D[o + Dir.CUR] = m;
-      D[o + Dir.MASK] = bit;
+      masks[d] = bit;
       return;
     }
     // Moved.
@@ -390,8 +391,9 @@ export class TeamAnalyzer implements Analyzer<DistributionSection> {
         sp[1]! += D[o + Dir.BYTES]! - this.ctx.summary.length;
       }
     }
-    if (((mine / bit) & 1) === 0) D[o + Dir.MASK] = mine + bit;
-    D[o + Dir.CUR] = m;
+    if (((mine / bit) & 1) === 0) masks[d] = mine + bit;
+    // Moved: the direction now holds the bits of at least two members (cur's and m's).
+    D[o + Dir.CUR] = m + Cur.MULTI;
     this.split(d, m, this.ctx.summary.length);
     const moves = ft.moves[d]!;
     if (moves < 0xffff) ft.moves[d] = moves + 1;

@@ -16,13 +16,25 @@ export const NO_MEMBER = 255;
  * through a hole-checked cell at every use (V8 does not fold those).
  */
 export const enum Dir {
-  SIZE = 6,
+  SIZE = 8,
   PKTS = 0,
   BYTES = 1,
   LAST = 2,
+  /** The member the direction is on now (NO_MEMBER before its first packet), plus Cur.MULTI once it has been on several. */
   CUR = 3,
-  MASK = 4,
-  ADDRESSED = 5,
+  /**
+   * The flow's key (tag, first words of endpoints A and B, ports), in both directions' records:
+   * lookup4 compares it in the record of the packet's own direction, which the packet then updates,
+   * so a packet touches one 64-byte record, not a key and a record apart.
+   */
+  TAG = 4,
+  A = 5,
+  B = 6,
+  PORTS = 7,
+}
+/** Added to Dir.CUR once a direction has been seen on more than one member (its packets are then split per member). */
+export const enum Cur {
+  MULTI = 256,
 }
 /** Flow kinds (in the key's tag). */
 export const enum FlowKind {
@@ -79,11 +91,13 @@ export class FlowTable {
   macB: Float64Array;
   /**
    * The hot per-direction record (index (2·flow + dir)·Dir.SIZE, dir 0 = A→B), read and written for every
-   * packet in one place (one or two cache lines, not one per field): packets, bytes, time of the last
-   * packet, current member (NO_MEMBER before the first), member mask, and whether the MAC this
-   * direction's packets are addressed to was recorded (macA/macB).
+   * packet in one place (64 bytes, not a cache line per field): packets, bytes, time of the last
+   * packet, current member and the flow's key (Dir).
    */
   dirs: Float64Array;
+  /** Per direction: the members it was seen on (bit m), and whether the MAC its packets are addressed to was recorded (macA/macB). */
+  masks: Float64Array;
+  addressedDir: Uint8Array;
   /** Per direction (index 2·flow + dir), the colder fields: first member, moves. */
   firstMember: Uint8Array;
   moves: Uint16Array;
@@ -111,6 +125,8 @@ export class FlowTable {
     this.macA = new Float64Array(n);
     this.macB = new Float64Array(n);
     this.dirs = new Float64Array(2 * n * Dir.SIZE);
+    this.masks = new Float64Array(2 * n);
+    this.addressedDir = new Uint8Array(2 * n);
     this.firstMember = new Uint8Array(2 * n).fill(NO_MEMBER);
     this.moves = new Uint16Array(2 * n);
     this.moveTime = new Float32Array(2 * n);
@@ -126,7 +142,7 @@ export class FlowTable {
 
   /** Approximate bytes held (for the memory report). */
   get memory(): number {
-    return this.capacity * (Key.WORDS * 4 + 8 * 3 + 2 * (Dir.SIZE * 8 + 1 + 2 + 4 + 1 + 4 + 1 + 4)) + this.slots.length * 4;
+    return this.capacity * (Key.WORDS * 4 + 8 * 3 + 2 * (Dir.SIZE * 8 + 8 + 1 + 1 + 2 + 4 + 1 + 4 + 1 + 4)) + this.slots.length * 4;
   }
 
   /**
@@ -228,7 +244,8 @@ export class FlowTable {
     const A = swap ? b : a;
     const B = swap ? a : b;
     const P = swap ? ((dp << 16) | sp) >>> 0 : ((sp << 16) | dp) >>> 0;
-    this.dir = swap ? 1 : 0;
+    const dir = swap ? 1 : 0;
+    this.dir = dir;
     let h = 0x811c9dc5 | 0;
     h = mix(h, tag);
     h = mix(h, A);
@@ -237,12 +254,14 @@ export class FlowTable {
     const slots = this.slots;
     const keys = this.keys;
     const mask = this.mask;
+    const dirs = this.dirs;
     let i = h & mask;
     for (;;) {
       const id = slots[i]!;
       if (id < 0) break;
-      const o = id * Key.WORDS;
-      if (keys[o + 1] === A && keys[o + 5] === B && keys[o + 9] === P && keys[o] === tag) {
+      // The key as the record of this packet's direction holds it.
+      const o = (2 * id + dir) * Dir.SIZE;
+      if (dirs[o + Dir.A] === A && dirs[o + Dir.B] === B && dirs[o + Dir.PORTS] === P && dirs[o + Dir.TAG] === tag) {
         this.created = false;
         return id;
       }
@@ -279,11 +298,17 @@ export class FlowTable {
     this.first[id] = s.time;
     this.macA[id] = swap ? s.ethDst : s.ethSrc;
     this.macB[id] = swap ? s.ethSrc : s.ethDst;
-    const o = 2 * id * Dir.SIZE;
     const dirs = this.dirs;
-    dirs[o + Dir.CUR] = NO_MEMBER;
-    dirs[o + Dir.SIZE + Dir.CUR] = NO_MEMBER;
-    if (s.ethDst >= 0) dirs[o + (swap ? Dir.SIZE : 0) + Dir.ADDRESSED] = 1;
+    const k = this.keys;
+    const ko = id * Key.WORDS;
+    for (let o = 2 * id * Dir.SIZE, n = 0; n < 2; n++, o += Dir.SIZE) {
+      dirs[o + Dir.CUR] = NO_MEMBER;
+      dirs[o + Dir.TAG] = k[ko]!;
+      dirs[o + Dir.A] = k[ko + 1]!;
+      dirs[o + Dir.B] = k[ko + 5]!;
+      dirs[o + Dir.PORTS] = k[ko + 9]!;
+    }
+    if (s.ethDst >= 0) this.addressedDir[2 * id + (swap ? 1 : 0)] = 1;
     this.created = true;
     return id;
   }
@@ -294,7 +319,7 @@ export class FlowTable {
     const id = d >> 1;
     if (d & 1) this.macA[id] = s.ethDst;
     else this.macB[id] = s.ethDst;
-    this.dirs[d * Dir.SIZE + Dir.ADDRESSED] = 1;
+    this.addressedDir[d] = 1;
   }
 
   // ---- per-direction accessors (cold paths; the hot path reads `dirs` directly) ----
@@ -308,10 +333,10 @@ export class FlowTable {
     return this.dirs[d * Dir.SIZE + Dir.LAST]!;
   }
   curOf(d: number): number {
-    return this.dirs[d * Dir.SIZE + Dir.CUR]!;
+    return this.dirs[d * Dir.SIZE + Dir.CUR]! & 0xff;
   }
   maskOf(d: number): number {
-    return this.dirs[d * Dir.SIZE + Dir.MASK]!;
+    return this.masks[d]!;
   }
 
   /** Set by lookup: the returned flow was created by this packet. */
@@ -333,6 +358,10 @@ export class FlowTable {
     this.macA = g64(this.macA, 1);
     this.macB = g64(this.macB, 1);
     this.dirs = g64(this.dirs, 2 * Dir.SIZE);
+    this.masks = g64(this.masks, 2);
+    const ad = new Uint8Array(2 * n);
+    ad.set(this.addressedDir);
+    this.addressedDir = ad;
     const mt = new Float32Array(2 * n);
     mt.set(this.moveTime);
     this.moveTime = mt;

@@ -2,6 +2,7 @@
 // struct-of-arrays typed storage with open addressing on numeric keys — no string and no object per
 // packet (issue 4: "numeric keys"). Each direction records the member(s) it was seen on; the table is
 // capped (settings.maxFlows) and counts what it could not hold.
+import { viewOf } from '../../dissectors/core.js';
 import type { PacketSummary } from './summary.js';
 
 /** Key words per flow: tag, endpoint A (4 words), endpoint B (4 words), ports (A's port << 16 | B's). A literal in the per-packet code (see Dir). */
@@ -160,7 +161,8 @@ export class FlowTable {
     const k = scratch;
     let swap = false;
     if (s.ipVersion === 6) {
-      const b = s.ip6Buf!;
+      // The reader chunk's DataView: one load per address word.
+      const dv = viewOf(s.ip6Buf!);
       const xo = s.ip6SrcOff;
       const yo = s.ip6DstOff;
       const sp = s.sport < 0 ? 0 : s.sport;
@@ -168,9 +170,8 @@ export class FlowTable {
       // Words of both addresses; the smaller address (then port) is endpoint A.
       let c = 0;
       for (let i = 0; i < 4; i++) {
-        const o = 4 * i;
-        const x = ((b[xo + o]! << 24) | (b[xo + o + 1]! << 16) | (b[xo + o + 2]! << 8) | b[xo + o + 3]!) >>> 0;
-        const y = ((b[yo + o]! << 24) | (b[yo + o + 1]! << 16) | (b[yo + o + 2]! << 8) | b[yo + o + 3]!) >>> 0;
+        const x = dv.getUint32(xo + 4 * i);
+        const y = dv.getUint32(yo + 4 * i);
         k[1 + i] = x;
         k[5 + i] = y;
         if (c === 0 && x !== y) c = x < y ? -1 : 1;

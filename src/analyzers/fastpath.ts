@@ -273,29 +273,28 @@ export class FastPath {
     let ports = 0;
     let hasPorts = 0;
     if (fragment === 0) {
+      // The ports some dissector claims in this transport's table, once its header checks out.
+      let bits: Int32Array | null = null;
       if (proto === 6) {
         const have = l4end - l4;
         if (have < 20) return;
         const hl = (dv.getUint8(l4 + 12) >>> 4) * 4;
         if (hl < 20 || hl > have) return;
-        ports = dv.getUint32(l4);
-        const sport = ports >>> 16;
-        const dport = ports & 0xffff;
-        const bits = this.tcpPorts;
-        if (((bits[sport >>> 5]! >>> (sport & 31)) | (bits[dport >>> 5]! >>> (dport & 31))) & 1) return;
-        hasPorts = 16;
+        bits = this.tcpPorts;
       } else if (proto === 17) {
         const have = l4end - l4;
         if (have < 8) return;
         const len = dv.getUint16(l4 + 4);
         if (len < 8 || len > have) return;
+        bits = this.udpPorts;
+      } else if (this.protos[proto] === 1) return;
+      if (bits !== null) {
         ports = dv.getUint32(l4);
         const sport = ports >>> 16;
         const dport = ports & 0xffff;
-        const bits = this.udpPorts;
         if (((bits[sport >>> 5]! >>> (sport & 31)) | (bits[dport >>> 5]! >>> (dport & 31))) & 1) return;
         hasPorts = 16;
-      } else if (this.protos[proto] === 1) return;
+      }
     }
     r[o + Pre.TAG] = slow - Status.SLOW + (badChecksum ? Status.BAD_CHECKSUM : Status.FAST);
     r[o + Pre.TV] = (type << 16) | (vlan + 1);

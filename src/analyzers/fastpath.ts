@@ -50,8 +50,9 @@ const enum Status {
 
 /**
  * A pre-scanned frame: its words in FastPath's ring (Int32Array). MISC: IP version (bits 0-2),
- * fragment (8), has ports (16), TTL (8-15), protocol (16-23), IPv4 header words (24-27). PORTS:
- * source port << 16 | destination port. L4 / L4END: offsets in the frame's buffer.
+ * a non-first fragment (bit 3), has ports (bit 4), TTL (bits 8-15), protocol (16-23), IPv4 header
+ * length in words (24-27). PORTS: source port << 16 | destination port. L4 / L4END: offsets in the
+ * frame's buffer.
  */
 const enum Pre {
   INDEX = 0,
@@ -91,7 +92,8 @@ export class FastPath {
 
   /** `window`: frames held between `prescan` and `take` (the reorder window), for sizing the ring. */
   constructor(reg: Registry, window = 4096) {
-    // Room for the window, a batch being pre-scanned and one being taken (reader batches are 1024 frames).
+    // Room for the window, a batch being pre-scanned and one being taken (reader batches are 1024
+    // frames). Windows over 64k frames get no bigger ring: their frames are decoded when taken.
     let n = 1024;
     while (n < Math.min(window, 1 << 16) + 4096) n *= 2;
     this.ring = new Int32Array((n + 1) * Pre.SIZE);

@@ -13,7 +13,7 @@ import { renderHtml } from '../report/html.js';
 import { renderJson } from '../report/json.js';
 import { type SectionName, renderTables } from '../report/table.js';
 import { CliError, ExitCode, Output, action, applyDecodeAs, collect, intOption, openInputs, setExitCode } from './common.js';
-import { commonOptions } from './one-analyzer.js';
+import { commonOptions, reorderWindowOption } from './one-analyzer.js';
 import { newBatch } from '../capture/frame.js';
 import { Reorder } from '../capture/reorder.js';
 
@@ -31,7 +31,7 @@ export function teamOptions(cmd: Command): Command {
     .addOption(new Option('--member <name=mac|iface>', 'name a team member by its MAC or capture interface (repeatable; several MACs/ifaces comma-separated)').argParser(collect))
     .addOption(new Option('--team-mac <mac>', 'a MAC of the team side (repeatable; default: inferred)').argParser(collect))
     .addOption(new Option('--team-ip <ip>', 'an IP of the team side (repeatable; default: inferred)').argParser(collect))
-    .addOption(new Option('--reorder-window <n>', 'frames held back to put them in time order (default 4096)').argParser(intOption(1)))
+    .addOption(reorderWindowOption())
     .addOption(new Option('--max-flows <n>', 'flows tracked at most (a note says when the cap was hit; default 1000000)').argParser(intOption(16)));
 }
 

@@ -5,7 +5,7 @@ import { ArpAnalyzer, type ArpSection } from '../analyzers/arp.js';
 import { arpOptions, thresholdOptions } from '../analyzers/settings.js';
 import { renderArp } from '../report/arp.js';
 import { action } from './common.js';
-import { commonOptions, runOneAnalyzer } from './one-analyzer.js';
+import { commonOptions, reorderWindowOption, runOneAnalyzer } from './one-analyzer.js';
 
 /** Add the `arp` command to `program`. */
 export function registerArp(program: Command): Command {
@@ -14,6 +14,7 @@ export function registerArp(program: Command): Command {
     .description('IP address ownership from ARP and IP traffic: takeovers (GARPs, stale caches), conflicts, flip-flops, probes')
     .argument('<capture...>', 'pcap files (- for stdin)');
   commonOptions(cmd);
+  cmd.addOption(reorderWindowOption());
   for (const o of arpOptions()) cmd.addOption(o);
   // Accepted (and ignored) so one option set works for analyze, arp and heartbeat alike.
   for (const o of thresholdOptions()) cmd.addOption(o.hideHelp());

@@ -6,7 +6,7 @@ import { arpOptions, thresholdOptions } from '../analyzers/settings.js';
 import { type FhrpSection, VrrpAnalyzer } from '../analyzers/vrrp.js';
 import { renderHeartbeats, renderProfiles, renderVrrp } from '../report/heartbeat.js';
 import { CliError, action } from './common.js';
-import { commonOptions, runOneAnalyzer } from './one-analyzer.js';
+import { commonOptions, reorderWindowOption, runOneAnalyzer } from './one-analyzer.js';
 
 /** Add the `heartbeat` command to `program`. */
 export function registerHeartbeat(program: Command): Command {
@@ -16,6 +16,7 @@ export function registerHeartbeat(program: Command): Command {
     .argument('[capture...]', 'capture files (- for stdin)')
     .option('--list-profiles', 'print the threshold profiles with their sources and exit');
   commonOptions(cmd);
+  cmd.addOption(reorderWindowOption());
   for (const o of thresholdOptions()) cmd.addOption(o);
   // Accepted (and ignored) so one option set works for analyze, arp and heartbeat alike.
   for (const o of arpOptions()) cmd.addOption(o.hideHelp());

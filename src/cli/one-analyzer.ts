@@ -1,11 +1,12 @@
 // What `teamscope arp` and `teamscope heartbeat` share: their common options, feeding capture files
-// through the analysis pipeline with only their analyzers, --json / tables, and --fail-on.
+// through analyze's reader, reorder stage and pipeline with only their analyzers, --json / tables,
+// and --fail-on.
 import { Option, type Command } from 'commander';
-import type { Frame } from '../capture/frame.js';
-import { type AnalysisResult, type AnalyzerFactory, Pipeline } from '../analyzers/pipeline.js';
-import { settingsFromOptions } from '../analyzers/settings.js';
-import { CliError, ExitCode, Output, applyDecodeAs, choiceOption, collect, intOption, openInputs, setExitCode } from './common.js';
+import type { AnalysisResult, AnalyzerFactory } from '../analyzers/pipeline.js';
+import { ExitCode, Output, applyDecodeAs, choiceOption, collect, intOption, setExitCode } from './common.js';
 import { registry } from '../../dissectors/index.js';
+// analyze.ts imports commonOptions from here: a cycle of functions only, called after both modules loaded.
+import { analyzeFiles, pipelineSettings } from './analyze.js';
 
 /** Options every single-analyzer command has besides the thresholds. */
 export function commonOptions(cmd: Command): Command {
@@ -19,25 +20,10 @@ export function commonOptions(cmd: Command): Command {
     .addOption(new Option('--decode-as <rule>', 'TABLE=KEY:PROTO, e.g. udp.port=4000:mscs (repeatable)').argParser(collect));
 }
 
-/** Feed frames of `files` to `feed`, in time order (several files are merged by timestamp). */
-export type FrameFeeder = (
-  files: readonly string[],
-  feed: (f: Frame) => void,
-  input: (i: number, file: string, format: string) => void,
-  error: (i: number, message: string) => void,
-) => Promise<void>;
-
-/** The commands' reader: every input opened up front, frames merged in time order (common.ts openInputs). */
-export const inputsFeeder: FrameFeeder = async (files, feed, input, error) => {
-  const f = await openInputs(files);
-  try {
-    f.inputs.forEach((m, i) => input(i, m.file, m.format));
-    for await (const batch of f.batches()) for (const fr of batch) feed(fr);
-    for (const p of f.problems) error(f.inputs.findIndex((m) => m.file === p.file), p.message);
-  } finally {
-    await f.close();
-  }
-};
+/** --reorder-window (analyze, live, arp, heartbeat): frames held back to put a capture in time order. */
+export function reorderWindowOption(): Option {
+  return new Option('--reorder-window <n>', 'frames held back to put them in time order (default 4096)').argParser(intOption(1));
+}
 
 /** Run `analyzers` over `files` and print the result (tables from `render`, or --json). */
 export async function runOneAnalyzer(
@@ -45,27 +31,13 @@ export async function runOneAnalyzer(
   opts: Record<string, unknown>,
   analyzers: readonly AnalyzerFactory[],
   render: (r: AnalysisResult, o: { time: 'absolute' | 'relative' | 'epoch'; origin: number; all: boolean; limit: number }) => string,
-  feeder: FrameFeeder = inputsFeeder,
   out: Output = new Output(),
 ): Promise<AnalysisResult> {
-  let settings;
-  try {
-    settings = settingsFromOptions(opts);
-  } catch (err) {
-    throw new CliError(err instanceof Error ? err.message : String(err));
-  }
+  const settings = pipelineSettings(opts);
   applyDecodeAs(opts.decodeAs as string[] | undefined, registry);
-  const p = new Pipeline(settings, { analyzers });
-  await feeder(
-    files,
-    (f) => p.feed(f),
-    (i, file, format) => p.setInput(i, { file, format }),
-    (i, message) => {
-      p.inputError(i, message);
-      setExitCode(ExitCode.PARTIAL);
-    },
-  );
-  const r = p.finish();
+  // The same reader and reorder stage as analyze: captures whose frames are out of time order are
+  // put back in order, and the result says how many were.
+  const r = await analyzeFiles(files, settings, analyzers);
   if (opts.json) out.write(JSON.stringify(r, null, 2) + '\n');
   else {
     const origin = r.inputs.reduce((m, i) => (i.first !== null && i.first < m ? i.first : m), Infinity);

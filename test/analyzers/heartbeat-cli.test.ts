@@ -1,10 +1,31 @@
-import { resolve } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { Command } from 'commander';
+import { readCaptures } from '../../src/capture/index.js';
+import { PcapWriter } from '../../src/capture/writer.js';
 import { registerHeartbeat } from '../../src/cli/heartbeat.js';
 import { registerArp } from '../../src/cli/arp.js';
 
 const captures = resolve(import.meta.dirname, '../../../shared/captures');
+const dir = mkdtempSync(join(tmpdir(), 'teamscope-hb-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A copy of `src` whose frames are written in runs of `run`, each run reversed: out of time order, as merged or per-interface captures are. */
+async function shuffled(src: string, run: number): Promise<string> {
+  const frames: { sec: number; nsec: number; bytes: Uint8Array; origLen: number }[] = [];
+  const set = await readCaptures([src]);
+  for await (const batch of set.batches()) for (const f of batch) frames.push({ sec: f.sec, nsec: f.nsec, bytes: f.buf.slice(f.off, f.off + f.caplen), origLen: f.origLen });
+  await set.close();
+  // Same base name as the source: reports name an input's interface after its file.
+  const sub = mkdtempSync(join(dir, `run${run}-`));
+  const out = join(sub, basename(src));
+  const w = new PcapWriter(out, { nanosecond: true });
+  for (let i = 0; i < frames.length; i += run) for (const f of frames.slice(i, i + run).reverse()) w.writePacket(f.sec, f.nsec, f.bytes, f.origLen);
+  await w.close();
+  return out;
+}
 
 async function runCli(args: string[]): Promise<{ out: string; code: number }> {
   const program = new Command().exitOverride();
@@ -46,6 +67,23 @@ describe('teamscope heartbeat / arp commands', () => {
     expect(r.vrrp.groups).toHaveLength(5);
     expect(r.events.filter((e: { kind: string }) => e.kind === 'vrrp.master')).toHaveLength(35);
     expect(r.settings.profile).toBe('ws2019');
+  });
+
+  it('heartbeat and arp put out-of-order frames back in order, as analyze does, and say how many', async () => {
+    const src = resolve(captures, 'vrrp.pcap');
+    const file = await shuffled(src, 6);
+    for (const cmd of ['heartbeat', 'arp']) {
+      const a = JSON.parse((await runCli([cmd, '--json', src])).out);
+      const b = JSON.parse((await runCli([cmd, '--json', file])).out);
+      // Frame numbers are positions in the file, so they differ; everything else is the same.
+      const noFrames = (x: unknown) => (x === undefined ? x : JSON.parse(JSON.stringify(x, (k, v) => (k === 'evidence' || k === 'frame' || k === 'frames' ? undefined : v))));
+      for (const k of ['vrrp', 'heartbeats', 'arp', 'events']) expect([cmd, k, noFrames(b[k])]).toEqual([cmd, k, noFrames(a[k])]);
+      expect(b.inputs[0].outOfOrder).toBeGreaterThan(100);
+      expect(b.notes.join('\n')).toMatch(/frames arrived out of time order: \d+ were put back in order within the 4096-frame window/);
+      // A window too small for the disorder: analysed out of order, and the note says to raise it.
+      const c = JSON.parse((await runCli([cmd, '--json', '--reorder-window', '2', file])).out);
+      expect(c.notes.join('\n')).toMatch(/came too late for the window .*raise --reorder-window/);
+    }
   });
 
   it('a bad profile is a usage error naming the option', async () => {

@@ -13,11 +13,9 @@ import { InterfaceTable } from '../../src/capture/interfaces.js';
 import { type ReadOptions, readCaptures } from '../../src/capture/merge.js';
 import { openCapture, readerTestHooks } from '../../src/capture/reader.js';
 import { Reorder } from '../../src/capture/reorder.js';
-import { Pipeline } from '../../src/analyzers/pipeline.js';
 import { analyzeFiles, pipelineSettings } from '../../src/cli/analyze.js';
 import { Output } from '../../src/cli/common.js';
 import { runDissect } from '../../src/cli/dissect.js';
-import { inputsFeeder } from '../../src/cli/one-analyzer.js';
 import { renderJson } from '../../src/report/json.js';
 import { block, ethFrame, idb, pcapFile, shared, shb, tempDir, timeText } from './helpers.js';
 
@@ -214,7 +212,7 @@ describe('chunk recycling', () => {
     }
   });
 
-  it('gives dissect --json and the one-analyzer feed (no reorder) the same output', async () => {
+  it('gives dissect --json the same output', async () => {
     const dissect = async (files: string[]) => {
       const stream = new PassThrough();
       let text = '';
@@ -222,30 +220,18 @@ describe('chunk recycling', () => {
       await runDissect(files, { json: true, time: 'absolute' }, new Output(stream));
       return text;
     };
-    const oneAnalyzer = async (files: string[]) => {
-      const p = new Pipeline(pipelineSettings({}));
-      await inputsFeeder(
-        files,
-        (f) => p.feed(f),
-        (i, file, format) => p.setInput(i, { file, format }),
-        (i, message) => p.inputError(i, message),
-      );
-      return renderJson(p.finish());
-    };
     const exitCode = process.exitCode;
     try {
       for (const files of [...ALL.map((p) => [p]), [SAMPLES[2]!, SAMPLES[3]!, REAL[0]!]]) {
-        for (const run of [dissect, oneAnalyzer]) {
-          readerTestHooks.off = true;
-          const plain = await run(files);
-          readerTestHooks.off = false;
-          readerTestHooks.poison = POISON;
-          readerTestHooks.chunkSize = 4096;
-          const recycled = await run(files);
-          readerTestHooks.poison = -1;
-          readerTestHooks.chunkSize = 0;
-          expect(recycled).toBe(plain);
-        }
+        readerTestHooks.off = true;
+        const plain = await dissect(files);
+        readerTestHooks.off = false;
+        readerTestHooks.poison = POISON;
+        readerTestHooks.chunkSize = 4096;
+        const recycled = await dissect(files);
+        readerTestHooks.poison = -1;
+        readerTestHooks.chunkSize = 0;
+        expect(recycled).toBe(plain);
       }
     } finally {
       process.exitCode = exitCode;
